@@ -1,0 +1,1 @@
+"""Small real datasets shipped with kerascli (Iris; S&P 500 daily closes) so they work offline."""

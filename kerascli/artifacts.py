@@ -1,0 +1,116 @@
+"""Run directories and atomic artifacts.
+
+Every file kerascli writes goes to a temporary file in the target's own directory and is
+renamed into place with :func:`os.replace`, so a crash at any moment leaves the old file or
+the new one, never half of one.
+"""
+import contextlib
+import datetime as _dt
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from kerascli.errors import UserError
+
+FILE_MODE = 0o644
+INCOMPLETE_MARKER = "INCOMPLETE"
+MIN_FREE_BYTES = 50 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def atomic_path(path, suffix=None):
+    """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds.
+
+    ``suffix`` defaults to the target's own suffix (Keras insists a model path ends in .h5).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-",
+                               suffix=path.suffix if suffix is None else suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, FILE_MODE)  # mkstemp files are 0600 and keep that after os.replace
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_bytes(path, data):
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    return Path(path)
+
+
+def write_text(path, text):
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path, obj):
+    return write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+
+
+def _json_default(obj):
+    if hasattr(obj, "tolist"):  # NumPy scalars and arrays
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    raise TypeError(f"not JSON serializable: {type(obj).__name__}")
+
+
+def check_writable_dir(path, min_free=MIN_FREE_BYTES):
+    """Fail fast (before any training) if ``path`` cannot hold a run's artifacts."""
+    path = Path(path)
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UserError(f"--out {path}: {probe} is a file, not a directory; choose another --out.")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UserError(f"--out {path}: {probe} is not writable; choose another --out.")
+    free = shutil.disk_usage(probe).free
+    if free < min_free:
+        raise UserError(f"--out {path}: only {free // 2**20} MiB free on that disk "
+                        f"(need at least {min_free // 2**20} MiB); free space or choose another --out.")
+
+
+def new_run_dir(out, name):
+    """Create a fresh run directory ``out/name-YYYYmmdd-HHMMSS[-N]`` marked incomplete.
+
+    Two runs aimed at the same ``--out`` never share a directory: creation is exclusive.
+    """
+    out = Path(out)
+    check_writable_dir(out)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for n in range(1000):
+        candidate = out / (f"{name}-{stamp}" if n == 0 else f"{name}-{stamp}-{n}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        mark_incomplete(candidate, "running")
+        return candidate
+    raise UserError(f"--out {out}: could not create a fresh run directory; clean it up.")
+
+
+def mark_incomplete(run_dir, reason):
+    write_text(Path(run_dir) / INCOMPLETE_MARKER, reason + "\n")
+
+
+def mark_complete(run_dir):
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(Path(run_dir) / INCOMPLETE_MARKER)
+
+
+def is_complete(run_dir):
+    return not (Path(run_dir) / INCOMPLETE_MARKER).exists()

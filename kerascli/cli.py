@@ -1,0 +1,86 @@
+"""The ``kerascli`` command line: a root group whose subcommands load lazily.
+
+Nothing here imports TensorFlow, Keras or NumPy, so ``kerascli --help`` and
+``kerascli COMMAND --help`` answer at once; each command imports what it needs when it runs.
+"""
+import importlib
+import sys
+
+import click
+
+from kerascli import __version__
+from kerascli.errors import UserError
+
+# command name -> module under kerascli.commands (one module per command)
+COMMANDS = {
+    "train": "train",
+    "evaluate": "evaluate",
+    "predict": "predict",
+    "compare": "compare",
+    "forecast": "forecast",
+    "datasets": "datasets",
+}
+
+
+class UsageFailure(click.ClickException):
+    """A :class:`UserError` shown as one line, exit code 2 (the code Click uses for bad usage)."""
+
+    exit_code = 2
+
+
+class LazyGroup(click.Group):
+    """A group that imports a subcommand's module only when that subcommand is used."""
+
+    def list_commands(self, ctx):
+        return sorted(n for n in COMMANDS if importlib.util.find_spec(f"kerascli.commands.{COMMANDS[n]}"))
+
+    def get_command(self, ctx, name):
+        module_name = COMMANDS.get(name)
+        if module_name is None:
+            return None
+        try:
+            module = importlib.import_module(f"kerascli.commands.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"kerascli.commands.{module_name}":
+                return None
+            raise
+        return module.command
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            raise UsageFailure(str(exc)) from None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kerascli")
+@click.option("-v", "--verbose", is_flag=True, envvar="KERASCLI_VERBOSE",
+              help="Show TensorFlow's own log lines and debug messages on stderr.")
+@click.pass_context
+def cli(ctx, verbose):
+    """The classic deep-learning experiments, one command each.
+
+    Train textbook Keras models on real datasets, evaluate them, save them as .h5 and set
+    them beside scikit-learn baselines. Results go to stdout, progress and logs to stderr.
+
+    \b
+    Examples:
+      kerascli train cnn --dataset mnist
+      kerascli compare logreg
+      kerascli forecast sp500.csv
+      kerascli datasets
+    """
+    ctx.obj = {"verbose": verbose}
+    if verbose:
+        import os
+        os.environ["KERASCLI_VERBOSE"] = "1"
+
+
+def main():
+    """Console-script entry point."""
+    cli(prog_name="kerascli")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

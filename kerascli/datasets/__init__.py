@@ -1,0 +1,139 @@
+"""Dataset registry: one module per dataset in this package; the file name is the key
+(``fashion_mnist.py`` -> ``fashion-mnist``).
+
+Each dataset module defines ``INFO`` (a :class:`DatasetInfo`) and ``load(options) ->
+Dataset``; file-backed ones also define ``status(options) -> dict`` for ``kerascli
+datasets``. Modules import NumPy and friends inside their functions, so listing the
+registry stays instant.
+
+A dataset argument is a registry name (``mnist``), a CSV file (``table.csv``) or a folder
+of images with one subfolder per class (``photos/``).
+"""
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from kerascli.errors import UserError
+
+CLASSIFICATION = "classification"
+REGRESSION = "regression"
+TABULAR, IMAGE, SERIES = "tabular", "image", "series"
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a dataset is, known without loading it."""
+
+    name: str
+    kind: str  # TABULAR, IMAGE or SERIES
+    task: str  # CLASSIFICATION or REGRESSION (the default task; a label option may change it)
+    summary: str
+    n_train: Optional[int] = None
+    n_test: Optional[int] = None
+    needs_path: bool = False  # csv tables and image folders are given by path
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to find and shape the data. Built by the CLI, passed to ``load``."""
+
+    data_dir: Optional[Path] = None  # --data-dir / KERASCLI_DATA_DIR
+    cache_dir: Optional[Path] = None  # --cache-dir / KERASCLI_CACHE_DIR (platformdirs default)
+    path: Optional[Path] = None  # for CSV tables and image folders
+    label: Optional[str] = None  # CSV/iris target column
+    features: Optional[tuple] = None  # CSV/iris feature columns (default: all but the label)
+    image_size: Optional[tuple] = None  # (height, width) for image folders
+    color_mode: str = "rgb"  # image folders: "rgb" or "grayscale"
+    test_size: float = 0.2  # for datasets without an official test split
+    seed: int = 42
+    download: bool = True  # fetch missing official files from the internet
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Arrays plus what is needed to train on them and to say where they came from."""
+
+    name: str
+    task: str
+    kind: str
+    x_train: Any
+    y_train: Any
+    x_test: Any
+    y_test: Any
+    input_shape: tuple
+    source: str
+    class_names: Optional[tuple] = None
+    feature_names: Optional[tuple] = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_classes(self):
+        return len(self.class_names) if self.class_names else None
+
+    def describe(self):
+        """A JSON-ready description (no arrays) for config.json and reports."""
+        return {
+            "name": self.name, "task": self.task, "kind": self.kind,
+            "n_train": int(len(self.x_train)), "n_test": int(len(self.x_test)),
+            "input_shape": list(self.input_shape),
+            "class_names": list(self.class_names) if self.class_names else None,
+            "feature_names": list(self.feature_names) if self.feature_names else None,
+            "source": self.source, **self.extra,
+        }
+
+
+def _module_name(name):
+    return name.replace("-", "_")
+
+
+def names():
+    """Registry keys, sorted (private modules starting with ``_`` are helpers, not datasets)."""
+    found = []
+    for mod in pkgutil.iter_modules(__path__):
+        if not mod.name.startswith("_"):
+            found.append(mod.name.replace("_", "-"))
+    return sorted(found)
+
+
+def get(name):
+    """The dataset module for a registry name; a one-line error listing the choices."""
+    if name not in names():
+        raise UserError(f"unknown dataset {name!r}; choose one of: {', '.join(names())}, "
+                        "or give a CSV file or a folder of images.")
+    return importlib.import_module(f"{__name__}.{_module_name(name)}")
+
+
+def resolve(spec):
+    """Map a ``--dataset`` argument to (registry name, path or None).
+
+    A registry name wins; otherwise an existing ``.csv`` file is a CSV table and an existing
+    directory an image folder.
+    """
+    if spec in names():
+        return spec, None
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return "images", path
+    if path.suffix.lower() in (".csv", ".tsv", ".txt") and path.is_file():
+        return "csv", path
+    if path.suffix.lower() == ".csv" or "/" in spec or path.suffix:
+        raise UserError(f"--dataset {spec}: no such file or directory.")
+    raise UserError(f"--dataset {spec}: unknown dataset; choose one of: {', '.join(names())}, "
+                    "or give a CSV file or a folder of images.")
+
+
+def info(spec):
+    name, _ = resolve(spec)
+    return get(name).INFO
+
+
+def load(spec, options=None):
+    """Load a dataset by ``--dataset`` argument into a :class:`Dataset`."""
+    import dataclasses
+    options = options or LoadOptions()
+    name, path = resolve(spec)
+    if path is not None:
+        options = dataclasses.replace(options, path=path)
+    return get(name).load(options)

@@ -1,0 +1,67 @@
+"""Model registry: one module per model in this package; the file name is the key.
+
+Each model module defines ``INFO`` (a :class:`ModelInfo`: what data it accepts, its
+training defaults and its own options) and ``build(input_shape, task, n_outputs, **params)``
+returning a readable ``keras.Sequential``. Keras is imported inside ``build`` only, so the
+registry (and ``kerascli train --help``) loads without TensorFlow. Adding a model is adding
+one file.
+"""
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from kerascli.errors import UserError
+
+
+@dataclass(frozen=True)
+class Param:
+    """A model-specific option (shown on ``kerascli train MODEL --help``)."""
+
+    name: str  # python name; the CLI option is --name-with-dashes
+    type: str  # "int", "float", "str", "ints" (comma-separated) or "choice"
+    default: Any
+    help: str
+    choices: Optional[tuple] = None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    summary: str
+    accepts: frozenset  # dataset kinds: "tabular", "image", "series"
+    tasks: frozenset  # "classification", "regression"
+    default_dataset: str
+    epochs: int = 10
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    optimizer: str = "adam"
+    params: tuple = ()
+    # dataset-specific defaults overriding the above, e.g. {"iris": {"epochs": 200}}
+    per_dataset: dict = field(default_factory=dict)
+    # LoadOptions overrides for the default dataset (linreg: iris sepal -> petal length)
+    dataset_options: dict = field(default_factory=dict)
+    # dataset names known to work, for error messages (in addition to CSV/image folders)
+    datasets: tuple = ()
+
+
+def names():
+    return sorted(m.name for m in pkgutil.iter_modules(__path__)
+                  if not m.name.startswith("_") and m.name != "layers")
+
+
+def get(name):
+    if name not in names():
+        raise UserError(f"unknown model {name!r}; choose one of: {', '.join(names())}.")
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def check_compatible(model_name, dataset_info):
+    """Refuse a model/dataset pair that cannot work, before any data is loaded."""
+    info = get(model_name).INFO
+    if dataset_info.kind not in info.accepts:
+        raise UserError(
+            f"model {model_name!r} cannot train on dataset {dataset_info.name!r} "
+            f"({dataset_info.kind} data); {model_name} accepts: {', '.join(info.datasets)}"
+            f"{', CSV tables' if 'tabular' in info.accepts else ''}"
+            f"{', image folders' if 'image' in info.accepts else ''}.")

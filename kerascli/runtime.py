@@ -1,0 +1,74 @@
+"""Importing TensorFlow/Keras quietly, seeding, and versions: the only place that does so.
+
+Commands that train or load a model call :func:`keras_module`; nothing else in kerascli
+imports TensorFlow at module level, which keeps ``--help`` and ``datasets`` instant.
+"""
+import contextlib
+import os
+import sys
+
+_QUIET_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "2",  # C++ INFO and WARNING lines
+    "GRPC_VERBOSITY": "ERROR",
+}
+
+
+def verbose():
+    return os.environ.get("KERASCLI_VERBOSE", "") not in ("", "0")
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Silence file descriptor 2 (TensorFlow's C++ logging writes there directly, not via
+    sys.stderr, and TF_CPP_MIN_LOG_LEVEL alone does not catch the absl/oneDNN start-up lines)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (some test runners): nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def keras_module():
+    """Import and return ``keras`` (TensorFlow backend), with TensorFlow's noise silenced
+    unless ``--verbose``/``KERASCLI_VERBOSE`` is set."""
+    if "keras" in sys.modules and "tensorflow" in sys.modules:
+        return sys.modules["keras"]
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    if verbose():
+        import keras
+        return keras
+    for key, value in _QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+    with _stderr_silenced():
+        import tensorflow as tf
+        import keras
+        import absl.logging
+        absl.logging.set_verbosity(absl.logging.ERROR)  # e.g. the "HDF5 is legacy" warning
+        tf.get_logger().setLevel("ERROR")
+    return keras
+
+
+def seed_everything(seed):
+    """Seed Python, NumPy's global RNG, TensorFlow and Keras for a reproducible run."""
+    keras = keras_module()
+    keras.utils.set_random_seed(int(seed))
+
+
+def versions():
+    """Versions that explain a result, for config.json."""
+    import platform
+    info = {"python": platform.python_version(), "platform": platform.platform()}
+    for name in ("keras", "tensorflow", "numpy", "sklearn"):
+        module = sys.modules.get(name)
+        if module is not None:
+            info[name if name != "sklearn" else "scikit-learn"] = getattr(module, "__version__", "?")
+    return info
