@@ -114,3 +114,12 @@ def mark_complete(run_dir):
 
 def is_complete(run_dir):
     return not (Path(run_dir) / INCOMPLETE_MARKER).exists()
+
+
+def save_model_h5(model, path):
+    """Save a Keras model as legacy HDF5, atomically (Keras writes in place; the temporary
+    name must end in .h5 or Keras refuses it). Save .h5 once, last: it alters the model's
+    compile config (see KERAS_NOTES.md)."""
+    with atomic_path(path, suffix=".h5") as tmp:
+        model.save(tmp)
+    return Path(path)
