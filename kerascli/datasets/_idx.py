@@ -1,0 +1,294 @@
+"""The IDX format of MNIST and Fashion-MNIST, read strictly, and the dataset logic both share.
+
+An IDX file is a big-endian header (magic ``0x00000803`` for images, ``0x00000801`` for
+labels, then one 32-bit size per dimension) followed by the raw uint8 values; the standard
+files are gzip-compressed. Every defect (magic, dimensions, byte count, image/label count
+mismatch, labels outside 0-9) raises :class:`DataError` naming the file.
+
+:func:`check` reads headers only (and the gzip trailer's size field) so that ``kerascli
+datasets`` stays instant; :func:`read_images`/:func:`read_labels` check everything.
+"""
+import gzip
+import struct
+import zlib
+from pathlib import Path
+
+from kerascli.datasets import _sources
+from kerascli.errors import DataError
+
+IMAGES_MAGIC = 0x00000803  # unsigned byte, 3 dimensions
+LABELS_MAGIC = 0x00000801  # unsigned byte, 1 dimension
+FILES = {  # role -> standard file name
+    "train_images": "train-images-idx3-ubyte.gz",
+    "train_labels": "train-labels-idx1-ubyte.gz",
+    "test_images": "t10k-images-idx3-ubyte.gz",
+    "test_labels": "t10k-labels-idx1-ubyte.gz",
+}
+ROWS = COLS = 28
+N_CLASSES = 10
+
+
+def _is_gzip(path):
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
+def _open(path):
+    return gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb")
+
+
+def _payload_size(path):
+    """Uncompressed size without decompressing: the gzip trailer holds it (mod 2**32)."""
+    size = Path(path).stat().st_size
+    if not _is_gzip(path):
+        return size
+    if size < 18:
+        raise DataError(path, "truncated gzip file; download it again.")
+    with open(path, "rb") as f:
+        f.seek(-4, 2)
+        return struct.unpack("<I", f.read(4))[0]
+
+
+def _header(path, data, kind):
+    magic_expected = IMAGES_MAGIC if kind == "images" else LABELS_MAGIC
+    ndim = 3 if kind == "images" else 1
+    need = 4 + 4 * ndim
+    if len(data) < need:
+        raise DataError(path, f"too short for an IDX {kind} file ({len(data)} bytes).")
+    magic = struct.unpack(">I", data[:4])[0]
+    if magic != magic_expected:
+        raise DataError(path, f"not an IDX {kind} file: magic number 0x{magic:08x}, "
+                              f"expected 0x{magic_expected:08x}.")
+    dims = struct.unpack(f">{ndim}I", data[4:need])
+    if kind == "images" and dims[1:] != (ROWS, COLS):
+        raise DataError(path, f"images are {dims[1]}x{dims[2]}, expected {ROWS}x{COLS}.")
+    return dims, need
+
+
+def _read_head(path, n):
+    try:
+        with _open(path) as f:
+            return f.read(n)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(path, f"not a readable gzip file ({exc}); download it again.") from None
+
+
+def check(path, kind):
+    """Validate an IDX file by its header and size only; return the item count."""
+    path = _sources.actual(path)
+    dims, offset = _header(path, _read_head(path, 16), kind)
+    expected = offset + dims[0] * (ROWS * COLS if kind == "images" else 1)
+    actual = _payload_size(path)
+    if actual != expected % 2 ** 32:
+        raise DataError(path, f"holds {actual} bytes, expected {expected} for {dims[0]} {kind}; "
+                              "the file is truncated or corrupt.")
+    return dims[0]
+
+
+def _read_all(path):
+    try:
+        with _open(path) as f:
+            return f.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(path, f"not a readable gzip file ({exc}); download it again.") from None
+
+
+def read_images(path):
+    """(N, 28, 28) uint8 images from an IDX file (gzip or not)."""
+    import numpy as np
+    path = _sources.actual(path)
+    data = _read_all(path)
+    dims, offset = _header(path, data, "images")
+    expected = offset + dims[0] * ROWS * COLS
+    if len(data) != expected:
+        raise DataError(path, f"holds {len(data)} bytes, expected {expected} for {dims[0]} "
+                              "images; the file is truncated or corrupt.")
+    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims).copy()  # writable
+
+
+def read_labels(path):
+    """(N,) int64 labels in 0-9 from an IDX file (gzip or not)."""
+    import numpy as np
+    path = _sources.actual(path)
+    data = _read_all(path)
+    dims, offset = _header(path, data, "labels")
+    if len(data) != offset + dims[0]:
+        raise DataError(path, f"holds {len(data)} bytes, expected {offset + dims[0]} for "
+                              f"{dims[0]} labels; the file is truncated or corrupt.")
+    labels = np.frombuffer(data, dtype=np.uint8, offset=offset)
+    if labels.size and labels.max() >= N_CLASSES:
+        bad = int(np.flatnonzero(labels >= N_CLASSES)[0])
+        raise DataError(path, f"label {labels[bad]} at index {bad} is outside 0-{N_CLASSES - 1}.")
+    return labels.astype(np.int64)
+
+
+def _pair(directory, split):
+    return directory / FILES[f"{split}_images"], directory / FILES[f"{split}_labels"]
+
+
+def check_dir(directory):
+    """Header checks of the four files; returns (n_train, n_test)."""
+    counts = []
+    for split in ("train", "test"):
+        images, labels = _pair(directory, split)
+        n_images, n_labels = check(images, "images"), check(labels, "labels")
+        if n_images != n_labels:
+            raise DataError(_sources.actual(labels), f"{n_labels} labels for {n_images} images "
+                                                     f"in {_sources.actual(images).name}.")
+        counts.append(n_images)
+    return tuple(counts)
+
+
+def read_dir(directory):
+    out = []
+    for split in ("train", "test"):
+        images_path, labels_path = _pair(directory, split)
+        images, labels = read_images(images_path), read_labels(labels_path)
+        if len(images) != len(labels):
+            raise DataError(_sources.actual(labels_path), f"{len(labels)} labels for "
+                                                          f"{len(images)} images in {images_path.name}.")
+        out += [images[..., None], labels]
+    return tuple(out)
+
+
+# --- mnist.npz, the file Keras caches ------------------------------------------------
+
+NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def read_npz(path):
+    import numpy as np
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in NPZ_KEYS if k in z.files}
+    except (OSError, ValueError) as exc:
+        raise DataError(path, f"not a readable .npz file ({exc}).") from None
+    missing = [k for k in NPZ_KEYS if k not in arrays]
+    if missing:
+        raise DataError(path, f"has no array {missing[0]!r} (needs {', '.join(NPZ_KEYS)}).")
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (ROWS, COLS):
+            raise DataError(path, f"x_{split} is {x.dtype} {x.shape}, expected uint8 (N, 28, 28).")
+        if y.ndim != 1 or len(y) != len(x):
+            raise DataError(path, f"y_{split} has shape {y.shape} for {len(x)} images.")
+        if len(y) and (y.min() < 0 or y.max() >= N_CLASSES):
+            raise DataError(path, f"y_{split} has labels outside 0-{N_CLASSES - 1}.")
+    return (arrays["x_train"][..., None], arrays["y_train"].astype(np.int64),
+            arrays["x_test"][..., None], arrays["y_test"].astype(np.int64))
+
+
+def check_npz(path):
+    """Counts from the .npy headers inside the zip, without NumPy."""
+    import ast
+    import zipfile
+    shapes = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            for key in NPZ_KEYS:
+                try:
+                    with z.open(f"{key}.npy") as f:
+                        head = f.read(10)
+                        if head[:6] != b"\x93NUMPY":
+                            raise DataError(path, f"{key}.npy is not a .npy array.")
+                        hlen = (struct.unpack("<H", head[8:10])[0] if head[6] == 1
+                                else struct.unpack("<I", head[8:10] + f.read(2))[0])
+                        shapes[key] = ast.literal_eval(f.read(hlen).decode("latin1"))["shape"]
+                except KeyError:
+                    raise DataError(path, f"has no array {key!r}.") from None
+    except (OSError, zipfile.BadZipFile, ValueError, SyntaxError) as exc:
+        raise DataError(path, f"not a readable .npz file ({exc}).") from None
+    for split in ("train", "test"):
+        if len(shapes[f"x_{split}"]) != 3 or shapes[f"y_{split}"][:1] != shapes[f"x_{split}"][:1]:
+            raise DataError(path, f"x_{split}/y_{split} shapes disagree.")
+    return shapes["x_train"][0], shapes["x_test"][0]
+
+
+# --- the dataset logic shared by mnist.py and fashion_mnist.py ------------------------
+
+def candidates(name, options, keras_npz=None):
+    files = tuple(FILES.values())
+    found = []
+    base = _sources.data_dir(options)
+    if base:
+        found.append(_sources.Candidate("data-dir", base / name, "idx", files))
+    keras = _sources.keras_datasets_dir()
+    if keras_npz:
+        found.append(_sources.Candidate("keras-cache", keras, "npz", (keras_npz,)))
+    else:
+        found.append(_sources.Candidate("keras-cache", keras / name, "idx", files))
+    found.append(_sources.Candidate("cache", _sources.cache_dir(options) / name, "idx", files))
+    return found
+
+
+def locate(name, options, remotes, keras_npz=None):
+    """Where to read ``name`` from, downloading into the cache if allowed and needed."""
+    cands = candidates(name, options, keras_npz)
+    hit = _sources.find(name, cands)
+    if hit:
+        return hit
+    reason = "downloads are off"
+    if options.download:
+        try:
+            download(name, options, remotes)
+            return cands[-1]
+        except _sources.DownloadFailed as exc:
+            reason = str(exc)
+    raise _sources.not_found(name, list(FILES.values()), name, options, reason)
+
+
+def download(name, options, remotes, progress=True):
+    directory = _sources.cache_dir(options) / name
+    for remote in remotes:
+        _sources.fetch(remote, directory, progress=progress)
+    try:
+        check_dir(directory)
+    except DataError:  # official checksums matched, so this cannot happen; never keep it
+        for remote in remotes:
+            (directory / remote.name).unlink(missing_ok=True)
+        raise
+    return directory
+
+
+def load(name, options, remotes, class_names, keras_npz=None):
+    from kerascli.datasets import CLASSIFICATION, IMAGE, Dataset
+    hit = locate(name, options, remotes, keras_npz)
+    if hit.layout == "npz":
+        source = hit.paths()[0]
+        x_train, y_train, x_test, y_test = read_npz(source)
+    else:
+        source = hit.directory
+        x_train, y_train, x_test, y_test = read_dir(source)
+    return Dataset(name=name, task=CLASSIFICATION, kind=IMAGE, x_train=x_train, y_train=y_train,
+                   x_test=x_test, y_test=y_test, input_shape=(ROWS, COLS, 1), source=str(source),
+                   class_names=tuple(class_names),
+                   extra={"format": hit.layout, "found_in": hit.where})
+
+
+def status(name, options, remotes, keras_npz=None, known=()):
+    """Where ``name`` would be read from and whether it is there and valid (headers only)."""
+    cands = candidates(name, options, keras_npz)
+    try:
+        hit = _sources.find(name, cands)
+    except DataError as exc:
+        return {"present": False, "valid": False, "location": str(cands[0].directory),
+                "found_in": "data-dir", "error": str(exc), "checksum": None}
+    if hit is None:
+        return {"present": False, "valid": None, "location": str(cands[-1].directory),
+                "found_in": "download", "checksum": None,
+                "note": f"downloads from {_sources.urls_for(remotes[0])[0].rsplit('/', 1)[0]}/"}
+    out = {"present": True, "location": str(hit.directory if hit.layout == "idx" else hit.paths()[0]),
+           "found_in": hit.where, "format": hit.layout}
+    try:
+        n_train, n_test = check_npz(hit.paths()[0]) if hit.layout == "npz" else check_dir(hit.directory)
+        out.update(valid=True, n_train=n_train, n_test=n_test)
+    except DataError as exc:
+        out.update(valid=False, error=str(exc))
+    hashes = _sources.HashCache(_sources.cache_dir(options))
+    try:
+        out["checksum"] = _sources.checksum_status(hit.paths(), tuple(remotes) + tuple(known),
+                                                   hashes)
+    except OSError as exc:
+        out["checksum"] = f"unreadable ({exc.strerror})"
+    hashes.save()
+    return out
