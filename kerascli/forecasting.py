@@ -41,7 +41,7 @@ class ForecastConfig:
     horizon: int = 1
     test_size: float = 0.2
     target: str = "auto"
-    epochs: int = 4
+    epochs: int = 10
     batch_size: int = 128
     learning_rate: float = 1e-3
     units: int = 32

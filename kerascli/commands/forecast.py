@@ -27,7 +27,7 @@ TARGETS = ("auto", "levels", "returns", "diff")
 @click.option("--target", type=click.Choice(TARGETS), default="auto", show_default=True,
               help="What the models learn: levels, simple returns or first differences "
                    "(auto: returns for a positive series, else diff). Scores are always on levels.")
-@click.option("--epochs", type=int, default=4, show_default=True)
+@click.option("--epochs", type=int, default=10, show_default=True)
 @click.option("--batch-size", type=int, default=128, show_default=True)
 @click.option("--learning-rate", type=float, default=1e-3, show_default=True)
 @click.option("--units", type=int, default=32, show_default=True, help="LSTM units.")
