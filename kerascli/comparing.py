@@ -1,0 +1,422 @@
+"""A Keras model against its scikit-learn counterparts on exactly the same data (no Click).
+
+How the numbers are made comparable:
+
+- The dataset is loaded once; every model is fit on the same training rows and scored on the
+  same test rows (stratified for classification, by the dataset's seeded split). Each run
+  records a SHA-256 fingerprint of the arrays it was handed, so the result proves the split
+  was identical for all models.
+- Preprocessing is fit on the training part only: the Keras model gets its scaling layers
+  from :mod:`kerascli.training`; a baseline is a scikit-learn Pipeline (StandardScaler for
+  tables, /255 for pixels).
+- Every model is scored by the same code (the metrics of :mod:`kerascli.training`).
+- ``repeats=N`` trains every model with seeds ``seed .. seed+N-1`` on the same split: the
+  spread measures what training randomness (initialisation, shuffling, bootstrap samples)
+  does to each model, so the models are compared on identical test rows (a paired
+  comparison); the split does not vary (official test sets such as MNIST's cannot). The
+  best model is the one with the best mean of the primary metric (accuracy, or RMSE for
+  regression); its lead over the runner-up counts as real when it is larger than the sum of
+  their standard deviations (the mean ± std intervals do not overlap).
+"""
+import dataclasses
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from kerascli.errors import UserError
+
+SCHEMA = "kerascli.compare/1"
+CLASSIFICATION_METRICS = ("accuracy", "macro_f1")
+REGRESSION_METRICS = ("rmse", "mae", "r2")
+PRIMARY = {"classification": ("accuracy", True), "regression": ("rmse", False)}
+MAX_REPEATS = 100
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    """Everything ``kerascli compare`` needs; written to config.json beside the results.
+
+    Training settings left None take the model's defaults for the dataset (as ``train``).
+    """
+
+    model: str
+    dataset: Optional[str] = None  # None: the model's default dataset
+    baselines: tuple = ()  # --baseline names; () = the model's default counterparts
+    repeats: int = 1
+    seed: int = 42
+    epochs: Optional[int] = None
+    batch_size: Optional[int] = None
+    learning_rate: Optional[float] = None
+    optimizer: Optional[str] = None
+    params: tuple = ()  # model-specific (name, value) pairs
+    n_jobs: Optional[int] = -1  # for the scikit-learn estimators that honour it
+    label: Optional[str] = None
+    features: Optional[tuple] = None
+    image_size: Optional[tuple] = None
+    data_dir: Optional[str] = None
+    cache_dir: Optional[str] = None
+    out: str = "runs"
+
+    def check(self):
+        """Validate every option (the training ones through training.make_config)."""
+        from kerascli import baselines
+        if not 1 <= self.repeats <= MAX_REPEATS:
+            raise UserError(f"--repeats {self.repeats}: must be between 1 and {MAX_REPEATS}.")
+        if self.n_jobs is not None and self.n_jobs == 0:
+            raise UserError("--jobs 0: give a positive number of processes, or -1 for all cores.")
+        for name in self.baselines:
+            baselines.get(name)
+        self.train_config(self.seed)
+        return self
+
+    @property
+    def dataset_name(self):
+        from kerascli import models
+        return self.dataset or models.get(self.model).INFO.default_dataset
+
+    def seeds(self):
+        return tuple(range(self.seed, self.seed + self.repeats))
+
+    def train_config(self, seed):
+        """The Keras side's TrainConfig for one seed. validation_split is 0: the Keras model
+        fits on exactly the training rows the baselines fit on (nothing is held out)."""
+        from kerascli import training
+        data = {k: v for k, v in (("label", self.label), ("features", self.features),
+                                  ("image_size", self.image_size), ("data_dir", self.data_dir),
+                                  ("cache_dir", self.cache_dir)) if v is not None}
+        # (None values are left out: make_config applies the model's dataset_options only
+        # to keys that are absent)
+        return training.make_config(
+            self.model, self.dataset_name, epochs=self.epochs, batch_size=self.batch_size,
+            learning_rate=self.learning_rate, optimizer=self.optimizer,
+            params=dict(self.params), seed=seed, validation_split=0.0, out=self.out, **data)
+
+    def to_dict(self):
+        d = dataclasses.asdict(self)
+        d["dataset"] = self.dataset_name
+        d["baselines"] = list(self.baselines)
+        for key in ("features", "image_size"):
+            d[key] = list(d[key]) if d[key] else None
+        d["params"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.params}
+        d["keras"] = self.train_config(self.seed).to_dict()
+        return d
+
+
+@dataclass
+class Run:
+    """One model trained once (one seed): what it scored and what it cost."""
+
+    seed: int
+    metrics: dict
+    train_seconds: float
+    predict_seconds: float
+    n_params: int
+    data_sha256: str
+    y_pred: object = None
+    warnings: list = field(default_factory=list)
+
+
+@dataclass
+class Entry:
+    """One model across its repeats."""
+
+    name: str  # "keras:logreg" or "sklearn:logistic-regression"
+    kind: str  # "keras" or "sklearn"
+    estimator: str
+    params_counted: str
+    runs: list = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def check_pair(cfg, warn=None):
+    """Refuse a model/dataset pair or a baseline that cannot work, before any data loads
+    (the task of a CSV table or a relabelled dataset is known only after loading: then the
+    baselines are checked again by :func:`compare`, still before any training)."""
+    from kerascli import baselines, datasets, training
+
+    tcfg = cfg.train_config(cfg.seed)
+    training.check_compatible(tcfg)
+    dinfo = datasets.info(tcfg.dataset)
+    if not (tcfg.label or dinfo.needs_path):
+        baselines.resolve(cfg.baselines, cfg.model, dinfo.task, n_train=dinfo.n_train or 0,
+                          warn=warn)
+    return dinfo
+
+
+def load_dataset(cfg):
+    """Load the dataset once, exactly as ``kerascli train`` would (same options, same split)."""
+    from kerascli import training
+    return training.load_data(cfg.train_config(cfg.seed))
+
+
+def fingerprint(x_train, y_train, x_test, y_test):
+    """SHA-256 over the split's arrays (values, order, dtype and shape): equal fingerprints
+    mean the same rows in the same order on both sides of the split."""
+    import numpy as np
+
+    h = hashlib.sha256()
+    for a in (x_train, y_train, x_test, y_test):
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- running
+
+
+def class_outputs(pipeline, x, n_classes):
+    """Class probabilities (n, n_classes) from a fitted classifier pipeline, columns placed by
+    class index (a class absent from the training part gets a zero column); a model without
+    ``predict_proba`` (SVC) gives one-hot rows of its predictions."""
+    import numpy as np
+
+    classes = np.asarray(pipeline.classes_, dtype=np.int64)
+    out = np.zeros((len(x), n_classes), dtype=np.float64)
+    if hasattr(pipeline, "predict_proba"):
+        out[:, classes] = pipeline.predict_proba(x)
+    else:
+        out[np.arange(len(x)), np.asarray(pipeline.predict(x), dtype=np.int64)] = 1.0
+    return out
+
+
+def run_keras(cfg, dataset, seed, *, run_dir=None, quiet=True):
+    """Train the Keras model once through kerascli.training (the code ``train`` runs)."""
+    import numpy as np
+    from kerascli import training
+
+    digest = fingerprint(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
+    result = training.train(cfg.train_config(seed), dataset, run_dir=run_dir, quiet=quiet)
+    if not np.array_equal(np.asarray(result.y_true).reshape(-1),
+                          np.asarray(dataset.y_test).reshape(-1)):
+        digest = "mismatch:" + digest  # scored on other rows: the fingerprints will differ
+    return Run(seed=seed, metrics=dict(result.metrics), train_seconds=float(result.train_seconds),
+               predict_seconds=float(result.predict_seconds), n_params=int(result.n_params),
+               data_sha256=digest, y_pred=np.asarray(result.y_pred))
+
+
+def run_baseline(baseline, dataset, seed, *, n_jobs=None):
+    """Fit one baseline on the training part and score it on the test part with the metrics
+    of kerascli.training, so Keras and scikit-learn are scored by one code.
+
+    Returns (Run, estimator description, what the parameter count counts).
+    """
+    import numpy as np
+    from kerascli import baselines, training
+
+    pipeline = baselines.make(baseline, dataset.task, dataset.kind, seed=seed, n_jobs=n_jobs,
+                              n_train=len(dataset.x_train))
+    x_train, y_train, x_test, y_test = (dataset.x_train, dataset.y_train, dataset.x_test,
+                                        dataset.y_test)
+    digest = fingerprint(x_train, y_train, x_test, y_test)
+    start = time.perf_counter()
+    caught = baselines.fit(pipeline, x_train, y_train)
+    train_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    if dataset.task == "classification":
+        outputs = class_outputs(pipeline, x_test, dataset.n_classes)
+        y_pred = np.argmax(outputs, axis=-1)
+    else:
+        outputs = np.asarray(pipeline.predict(x_test), dtype=np.float64)
+        y_pred = outputs.reshape(np.shape(y_test))
+    predict_seconds = time.perf_counter() - start
+    metrics = training.metrics_from_outputs(dataset.task, y_test, outputs, dataset.n_classes)
+    n_params, counted = baselines.count_params(pipeline)
+    run = Run(seed=seed, metrics=metrics, train_seconds=train_seconds,
+              predict_seconds=predict_seconds, n_params=n_params, data_sha256=digest,
+              y_pred=y_pred, warnings=caught)
+    return run, baselines.describe(pipeline), counted
+
+
+def compare(cfg, dataset=None, *, run_dir=None, log=None, warn=None, quiet=False):
+    """Train the Keras model and each baseline ``cfg.repeats`` times on one split.
+
+    Returns a :class:`CompareResult`. ``run_dir``: where the Keras run of the first seed
+    saves its artifacts (model.h5, history), if given. ``log``/``warn``: one-line callbacks.
+    """
+    from kerascli import baselines
+
+    log = log or (lambda message: None)
+    warn = warn or log
+    cfg.check()
+    if dataset is None:
+        check_pair(cfg)
+        dataset = load_dataset(cfg)
+    chosen = baselines.resolve(cfg.baselines, cfg.model, dataset.task,
+                               n_train=len(dataset.x_train), warn=warn)
+    keras_entry = Entry(name=f"keras:{cfg.model}", kind="keras", estimator=f"kerascli {cfg.model}",
+                        params_counted="Keras weights (model.count_params(), scaling "
+                                       "statistics included)")
+    entries = [keras_entry] + [Entry(name=f"sklearn:{b.name}", kind="sklearn",
+                                     estimator=b.estimator_name(dataset.task), params_counted="")
+                               for b in chosen]
+    for i, seed in enumerate(cfg.seeds()):
+        tag = f" (seed {seed}, {i + 1}/{cfg.repeats})" if cfg.repeats > 1 else ""
+        log(f"training {keras_entry.name}{tag}")
+        keras_dir = Path(run_dir) / "keras" if run_dir is not None and i == 0 else None
+        # the summary and progress bar once (first seed), unless quiet
+        run = run_keras(cfg, dataset, seed, run_dir=keras_dir, quiet=quiet or i > 0)
+        keras_entry.runs.append(run)
+        for baseline, entry in zip(chosen, entries[1:]):
+            log(f"fitting {entry.name}{tag}")
+            run, entry.estimator, entry.params_counted = run_baseline(
+                baseline, dataset, seed, n_jobs=cfg.n_jobs)
+            for message in run.warnings:
+                if message not in sum((r.warnings for r in entry.runs), []):
+                    warn(f"{entry.name} (seed {seed}): {message}")
+            entry.runs.append(run)
+    return CompareResult(cfg, dataset, entries)
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def mean_std(values):
+    """Mean and sample standard deviation (ddof=1; 0.0 for a single value)."""
+    import math
+    values = [float(v) for v in values]
+    n = len(values)
+    mean = sum(values) / n
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
+    return mean, std
+
+
+def summarise(values):
+    mean, std = mean_std(values)
+    return {"mean": mean, "std": std, "values": [float(v) for v in values]}
+
+
+class CompareResult:
+    """The runs of every model, with the statistics and the JSON the command shows."""
+
+    def __init__(self, config, dataset, entries):
+        self.config = config
+        self.dataset = dataset
+        self.entries = entries
+        self.task = dataset.task
+        self.primary, self.higher_is_better = PRIMARY[self.task]
+
+    @property
+    def metric_names(self):
+        return CLASSIFICATION_METRICS if self.task == "classification" else REGRESSION_METRICS
+
+    def ranking(self):
+        """Entries ordered best first by the mean of the primary metric."""
+        key = lambda e: mean_std([r.metrics[self.primary] for r in e.runs])[0]  # noqa: E731
+        return sorted(self.entries, key=key, reverse=self.higher_is_better)
+
+    def verdict(self):
+        ranked = self.ranking()
+        best = ranked[0]
+        out = {"best": best.name, "runner_up": None, "metric": self.primary,
+               "difference": None, "spread": None, "separated": None}
+        if len(ranked) < 2:
+            return out
+        second = ranked[1]
+        m1, s1 = mean_std([r.metrics[self.primary] for r in best.runs])
+        m2, s2 = mean_std([r.metrics[self.primary] for r in second.runs])
+        out.update(runner_up=second.name, difference=abs(m1 - m2), spread=s1 + s2)
+        if self.config.repeats > 1:
+            out["separated"] = bool(abs(m1 - m2) > s1 + s2)
+        return out
+
+    def confusion_matrices(self):
+        """name -> confusion matrix (first seed) for classification; {} for regression."""
+        if self.task != "classification":
+            return {}
+        from sklearn.metrics import confusion_matrix
+        labels = list(range(self.dataset.n_classes or int(max(self.dataset.y_test)) + 1))
+        return {e.name: confusion_matrix(self.dataset.y_test, e.runs[0].y_pred, labels=labels)
+                for e in self.entries}
+
+    def split(self):
+        import numpy as np
+        ds = self.dataset
+        return {"n_train": int(len(ds.x_train)), "n_test": int(len(ds.x_test)),
+                "seed": self.config.seed, "test_size": ds.extra.get("test_size"),
+                "stratified": self.task == "classification",
+                "sha256": fingerprint(ds.x_train, ds.y_train, ds.x_test, ds.y_test),
+                "test_labels_sha256": hashlib.sha256(
+                    np.ascontiguousarray(ds.y_test).tobytes()).hexdigest()}
+
+    def to_dict(self):
+        """The JSON document (schema ``kerascli.compare/1``) saved as results.json."""
+        from kerascli.runtime import versions
+
+        verdict = self.verdict()
+        matrices = self.confusion_matrices()
+        models = []
+        for e in self.entries:
+            models.append({
+                "name": e.name, "kind": e.kind, "estimator": e.estimator,
+                "best": e.name == verdict["best"],
+                "metrics": {m: summarise([r.metrics[m] for r in e.runs])
+                            for m in self.metric_names},
+                "train_seconds": summarise([r.train_seconds for r in e.runs]),
+                "predict_seconds": summarise([r.predict_seconds for r in e.runs]),
+                "n_params": e.runs[0].n_params, "params_counted": e.params_counted,
+                "seeds": [r.seed for r in e.runs],
+                "data_sha256": sorted({r.data_sha256 for r in e.runs}),
+                "warnings": list(dict.fromkeys(w for r in e.runs for w in r.warnings)),
+                "confusion_matrix": matrices[e.name].tolist() if e.name in matrices else None,
+            })
+        return {
+            "schema": SCHEMA, "model": self.config.model, "task": self.task,
+            "dataset": self.dataset.describe(), "split": self.split(),
+            "repeats": self.config.repeats, "seeds": list(self.config.seeds()),
+            "primary_metric": self.primary, "higher_is_better": self.higher_is_better,
+            "models": models, "verdict": verdict, "config": self.config.to_dict(),
+            "versions": versions(),
+        }
+
+
+# ---------------------------------------------------------------- plot
+
+
+def plot(result, path):
+    """A PNG: the primary metric per model as bars (± std over repeats) and, for
+    classification, each model's confusion matrix (first seed) side by side."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    from kerascli import artifacts
+
+    doc = result.to_dict()
+    names = [m["name"] for m in doc["models"]]
+    metric = doc["primary_metric"]
+    means = [m["metrics"][metric]["mean"] for m in doc["models"]]
+    stds = [m["metrics"][metric]["std"] for m in doc["models"]]
+    matrices = result.confusion_matrices()
+    ncols = 1 + len(matrices)
+    fig, axes = plt.subplots(1, ncols, figsize=(4.5 * ncols + 1, 4.2), squeeze=False)
+    axes = axes[0]
+    sns.set_theme(style="whitegrid")
+    palette = ["#c44e52" if m["best"] else "#4c72b0" for m in doc["models"]]
+    ax = axes[0]
+    sns.barplot(x=names, y=means, hue=names, palette=palette, legend=False, ax=ax)
+    ax.errorbar(range(len(names)), means, yerr=stds, fmt="none", ecolor="black", capsize=4)
+    for i, v in enumerate(means):
+        ax.annotate(f"{v:.3f}", (i, v), ha="center", va="bottom", fontsize=8,
+                    xytext=(0, 3), textcoords="offset points")
+    ax.set_ylabel(metric + (" (higher is better)" if doc["higher_is_better"] else
+                            " (lower is better)"))
+    ax.set_title(f"{doc['model']} vs baselines on {doc['dataset']['name']}"
+                 + (f" ({doc['repeats']} seeds)" if doc["repeats"] > 1 else ""))
+    ax.tick_params(axis="x", labelrotation=20)
+    labels = list(result.dataset.class_names or [])
+    for ax, (name, cm) in zip(axes[1:], matrices.items()):
+        sns.heatmap(cm, annot=len(cm) <= 12, fmt="d", cbar=False, cmap="Blues", ax=ax,
+                    xticklabels=labels or "auto", yticklabels=labels or "auto")
+        ax.set_title(name)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+    fig.tight_layout()
+    with artifacts.atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+    return Path(path)
