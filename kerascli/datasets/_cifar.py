@@ -6,7 +6,7 @@ pixel bytes of a 32x32 image); ``batches.meta.txt`` lists the class names.
 
 ``cifar-10-batches-py`` (what Keras caches): the same batches as Python pickles of a dict
 holding a uint8 NumPy array and a list of labels. They are read with an unpickler that
-refuses every global except the three NumPy needs to rebuild an array, so a tampered file
+refuses every global except the few NumPy needs to rebuild an array, so a tampered file
 cannot run code.
 """
 import pickle
@@ -72,13 +72,21 @@ def read_bin_dir(directory):
 
 # --- python (pickle) layout -------------------------------------------------------
 
+def _latin1_encode(text, encoding="latin1"):
+    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+        raise pickle.UnpicklingError(f"unexpected _codecs.encode({encoding!r})")
+    return text.encode("latin1")
+
+
 def _numpy_globals():
     import numpy as np
     try:
         from numpy._core.multiarray import _reconstruct
     except ImportError:  # NumPy 1.x
         from numpy.core.multiarray import _reconstruct
-    allowed = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
+    allowed = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype,
+               # how Python 3 writes bytes at protocol 2: a pure str -> bytes function
+               ("_codecs", "encode"): _latin1_encode}
     for module in ("numpy.core.multiarray", "numpy._core.multiarray"):
         allowed[(module, "_reconstruct")] = _reconstruct
     return allowed

@@ -1,0 +1,132 @@
+"""``kerascli datasets``: what data there is, where it is read from, and fetching it."""
+import click
+
+from kerascli.commands._common import data_options, emit_json, json_option, log
+
+ORDER = ("data dir (--data-dir / KERASCLI_DATA_DIR), then the Keras cache "
+         "($KERAS_HOME or ~/.keras)/datasets, then the kerascli cache (--cache-dir / "
+         "KERASCLI_CACHE_DIR), then a sha256-verified download")
+
+
+def _options(ctx, data_dir, cache_dir, download=True):
+    from kerascli.datasets import LoadOptions
+    parent = ctx.find_root().obj or {}
+    return LoadOptions(data_dir=data_dir or parent.get("data_dir"),
+                       cache_dir=cache_dir or parent.get("cache_dir"), download=download)
+
+
+def _state(row):
+    if row.get("present") is None:
+        return row.get("note", "")
+    if not row.get("present"):
+        if row.get("error"):
+            return f"INVALID: {row['error']}"
+        return "missing: " + row.get("note", "downloads when first used")
+    if row.get("valid") is False:
+        return f"INVALID: {row['error']}"
+    return "valid"
+
+
+def listing(options):
+    """One dict per registry dataset (no arrays are loaded: headers and sizes only)."""
+    from kerascli import datasets
+    from kerascli.datasets import _sources
+    rows = []
+    for name in datasets.names():
+        module = datasets.get(name)
+        info = module.INFO
+        row = {"name": name, "kind": info.kind, "task": info.task, "summary": info.summary,
+               "n_train": info.n_train, "n_test": info.n_test}
+        row.update(module.status(options) if hasattr(module, "status") else {})
+        rows.append(row)
+    where = {"data_dir": _sources.data_dir(options), "keras_cache": _sources.keras_datasets_dir(),
+             "cache_dir": _sources.cache_dir(options)}
+    return rows, where
+
+
+@click.group("datasets", invoke_without_command=True)
+@data_options
+@json_option
+@click.pass_context
+def command(ctx, data_dir, cache_dir, as_json):
+    """List every dataset: its size, where it would be read from, whether it is present
+    and valid, and whether the files match the official sha256.
+
+    Official datasets are looked for in this order: --data-dir (a folder with mnist/,
+    fashion-mnist/ and cifar10/cifar-10-batches-bin/), the Keras cache
+    (~/.keras/datasets: mnist.npz, fashion-mnist/, cifar-10-batches-py), the kerascli cache
+    (--cache-dir), and only then downloaded, with the checksum verified.
+
+    \b
+    Examples:
+      kerascli datasets
+      kerascli datasets --data-dir /data/kerascli --json
+      kerascli datasets download mnist
+    """
+    root = ctx.find_root()
+    root.obj = dict(root.obj or {}, data_dir=data_dir, cache_dir=cache_dir, as_json=as_json)
+    if ctx.invoked_subcommand is not None:
+        return
+    options = _options(ctx, data_dir, cache_dir, download=False)
+    rows, where = listing(options)
+    if as_json:
+        emit_json({"datasets": rows, "search_order": ORDER, **where})
+        return
+    _print_table(rows)
+    log(f"read from: {ORDER}.")
+    log(f"data dir: {where['data_dir'] or '(none given)'}; Keras cache: {where['keras_cache']}; "
+        f"kerascli cache: {where['cache_dir']}")
+
+
+def _count(value):
+    return f"{value:,}" if isinstance(value, int) else "-"
+
+
+def _print_table(rows):
+    from rich.table import Table
+    from kerascli.commands._common import stdout_console
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("dataset", "kind", "train", "test", "status", "checksum", "location"):
+        table.add_column(column, justify="right" if column in ("train", "test") else "left",
+                         overflow="fold")
+    for row in rows:
+        table.add_row(row["name"], row["kind"], _count(row.get("n_train")), _count(row.get("n_test")),
+                      _state(row), row.get("checksum") or "-",
+                      "" if row.get("location") == "given by path" else
+                      f"{row.get('location', '')}" + (f" ({row['found_in']})" if row.get("found_in") else ""))
+    console = stdout_console()
+    if not console.is_terminal:
+        console.width = 200  # piped: keep one row per line
+    console.print(table)
+
+
+@command.command("download")
+@click.argument("name")
+@data_options
+@json_option
+@click.pass_context
+def download(ctx, name, data_dir, cache_dir, as_json):
+    """Download NAME (mnist, fashion-mnist or cifar10) into the kerascli cache, verifying
+    the official sha256; a progress bar goes to stderr.
+
+    Nothing is fetched twice: files already in the cache with the right checksum are kept.
+    """
+    from kerascli import datasets
+    from kerascli.datasets import _sources
+    from kerascli.errors import UserError
+    parent = ctx.find_root().obj or {}
+    as_json = as_json or parent.get("as_json", False)
+    module = datasets.get(name)
+    if not hasattr(module, "download"):
+        choices = [n for n in datasets.names() if hasattr(datasets.get(n), "download")]
+        raise UserError(f"{name} has nothing to download; choose one of: {', '.join(choices)}.")
+    options = _options(ctx, data_dir, cache_dir)
+    try:
+        path = module.download(options)
+    except _sources.DownloadFailed as exc:
+        raise UserError(f"{name}: {exc}; check the network, or place the files by hand "
+                        "(`kerascli datasets --help` shows where).") from None
+    if as_json:
+        emit_json({"name": name, "path": str(path), "sha256_verified": True})
+    else:
+        click.echo(f"{name}: {path} (sha256 verified)")
