@@ -299,6 +299,22 @@ class ForecastResult:
         }
 
 
+def check_series(config, series):
+    """Resolve the target and refuse a series too short for the windows, before any training
+    (and before a run directory is made). Returns the resolved target."""
+    target = resolve_target(config.target, series.values)
+    need = rows_needed(config.lags, config.horizon, config.test_size, target)
+    if len(series) < need:
+        from kerascli.errors import DataError
+        dropped = (f" (after dropping {series.n_missing} null cells)"
+                   if series.n_missing and config.fill == "drop" else "")
+        raise DataError(series.source, f"only {len(series)} usable rows{dropped}; --lags "
+                                       f"{config.lags} --horizon {config.horizon} --test-size "
+                                       f"{config.test_size} need at least {need} rows (use a "
+                                       "longer series or fewer --lags).")
+    return target
+
+
 def load_series(config):
     """Read the configured CSV (or the shipped S&P 500) as a :class:`timeseries.Series`."""
     from kerascli.timeseries import read_series, shipped_sp500
@@ -321,7 +337,7 @@ def future_dates(dates, steps):
         return None
     recent = dates[-100:]
     spacing = pd.Series(recent).diff().dropna().median()
-    if (recent.dayofweek < 5).all() and spacing <= pd.Timedelta(days=3):
+    if (recent.day_of_week < 5).all() and spacing <= pd.Timedelta(days=3):
         return pd.bdate_range(dates[-1] + pd.offsets.BDay(1), periods=steps)
     return pd.DatetimeIndex([dates[-1] + spacing * k for k in np.arange(1, steps + 1)])
 
@@ -353,7 +369,7 @@ def run(config, series=None, callbacks=None, progress=True):
 
     config.check()
     series = series if series is not None else load_series(config)
-    target = resolve_target(config.target, series.values)
+    target = check_series(config, series)
     windows = make_windows(series.values, lags=config.lags, horizon=config.horizon,
                            test_size=config.test_size, target=target, source=series.source)
     seed_everything(config.seed)

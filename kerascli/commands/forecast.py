@@ -55,7 +55,7 @@ def command(file, column, date_column, fill, lags, horizon, test_size, target, e
       kerascli forecast sensor.csv --target levels --fill interpolate --json
     """
     from kerascli import artifacts
-    from kerascli.forecasting import ForecastConfig, config_dict, load_series, run
+    from kerascli.forecasting import ForecastConfig, check_series, config_dict, load_series, run
 
     config = ForecastConfig(path=str(file) if file is not None else None, column=column,
                             date_column=date_column, fill=fill, lags=lags, horizon=horizon,
@@ -64,6 +64,7 @@ def command(file, column, date_column, fill, lags, horizon, test_size, target, e
                             seed=seed).check()
     artifacts.check_writable_dir(out)
     series = load_series(config)
+    check_series(config, series)
     for note in series.notes:
         warn(f"{series.source}: {note}")
     log(f"series: {series.source}, column {series.column!r}, {len(series)} rows"
