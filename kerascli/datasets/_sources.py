@@ -252,13 +252,22 @@ def fetch(remote, directory, progress=True):
     raise DownloadFailed(f"could not download {remote.name}: {failures[-1]}")
 
 
+_REASONS = {  # requests' long messages -> a few words a user can act on
+    "Connection broken": "connection dropped mid-file",
+    "IncompleteRead": "connection dropped mid-file",
+    "Failed to establish a new connection": "cannot connect (offline?)",
+    "Connection refused": "cannot connect (offline?)",
+    "Name or service not known": "cannot resolve the host (offline?)",
+    "Temporary failure in name resolution": "cannot resolve the host (offline?)",
+    "timed out": "timed out",
+}
+
+
 def _short(exc):
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    for marker in ("Failed to establish a new connection", "Connection refused",
-                   "Name or service not known", "Temporary failure in name resolution",
-                   "Connection broken", "IncompleteRead", "Read timed out", "timed out"):
+    for marker, reason in _REASONS.items():
         if marker in text:
-            return marker.lower() if marker != "IncompleteRead" else "connection dropped mid-file"
+            return reason
     return text[:200]
 
 
