@@ -336,9 +336,11 @@ class CompareResult:
     def split(self):
         import numpy as np
         ds = self.dataset
+        seeded = "split_seed" in ds.extra  # else the dataset's own (official) test set
         return {"n_train": int(len(ds.x_train)), "n_test": int(len(ds.x_test)),
-                "seed": self.config.seed, "test_size": ds.extra.get("test_size"),
-                "stratified": self.task == "classification",
+                "official_test_set": not seeded, "seed": ds.extra.get("split_seed"),
+                "test_size": ds.extra.get("test_size"),
+                "stratified": seeded and self.task == "classification",
                 "sha256": fingerprint(ds.x_train, ds.y_train, ds.x_test, ds.y_test),
                 "test_labels_sha256": hashlib.sha256(
                     np.ascontiguousarray(ds.y_test).tobytes()).hexdigest()}
