@@ -1,0 +1,145 @@
+"""Showing results: rich tables on stdout and PNG plots (learning curves, confusion matrix,
+any named series), shared by train, evaluate, predict, compare and forecast.
+
+Plots use matplotlib's Agg backend (no display needed) and are written atomically.
+"""
+import math
+from pathlib import Path
+
+from kerascli import artifacts
+
+METRIC_LABELS = {"accuracy": "accuracy", "macro_f1": "macro-F1", "loss": "test loss",
+                 "rmse": "RMSE", "mae": "MAE", "r2": "R²"}
+
+
+def format_value(value, digits=4):
+    """A number as a table shows it: 4 decimals, integers as they are, NaN as '-'."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "-"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def table(rows, columns=None, title=None):
+    """A rich Table from a list of dicts (columns default to the first row's keys)."""
+    from rich.table import Table
+
+    columns = list(columns or (rows[0].keys() if rows else []))
+    result = Table(title=title, title_justify="left")
+    for col in columns:
+        numeric = any(isinstance(r.get(col), (int, float)) and not isinstance(r.get(col), bool)
+                      for r in rows)
+        result.add_column(str(col), justify="right" if numeric else "left")
+    for row in rows:
+        result.add_row(*(format_value(row.get(col)) for col in columns))
+    return result
+
+
+def metrics_table(metrics, title=None):
+    """A two-column table (metric, value) for one metrics dict."""
+    rows = [{"metric": METRIC_LABELS.get(k, k), "value": v} for k, v in metrics.items()]
+    return table(rows, ["metric", "value"], title=title)
+
+
+def print_table(rich_table, console=None):
+    from kerascli.commands._common import stdout_console
+    (console or stdout_console()).print(rich_table)
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, path):
+    """Save a matplotlib figure as PNG atomically and close it; returns the path."""
+    plt = _pyplot()
+    try:
+        with artifacts.atomic_path(path, suffix=".png") as tmp:
+            fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+def plot_learning_curves(history, path, title=None):
+    """One panel per metric (loss, accuracy, ...), training and validation curves by epoch."""
+    import seaborn as sns
+
+    plt = _pyplot()
+    names = [k for k in history if not k.startswith("val_") and k != "learning_rate"]
+    fig, axes = plt.subplots(1, max(1, len(names)), figsize=(5 * max(1, len(names)), 3.8),
+                             squeeze=False)
+    sns.set_theme(style="whitegrid")
+    for ax, name in zip(axes[0], names):
+        epochs = range(1, len(history[name]) + 1)
+        ax.plot(epochs, history[name], marker="o", markersize=3, label="training")
+        if f"val_{name}" in history:
+            ax.plot(epochs, history[f"val_{name}"], marker="o", markersize=3, label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(METRIC_LABELS.get(name, name).replace("test ", ""))
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    return save_figure(fig, path)
+
+
+def plot_confusion_matrix(y_true, y_pred, class_names, path, title=None):
+    """A heat map of the confusion matrix (rows: true class, columns: predicted)."""
+    import numpy as np
+    import seaborn as sns
+    from sklearn.metrics import confusion_matrix
+
+    plt = _pyplot()
+    n = len(class_names) if class_names else int(max(np.max(y_true), np.max(y_pred))) + 1
+    names = list(class_names) if class_names else [str(i) for i in range(n)]
+    matrix = confusion_matrix(y_true, y_pred, labels=list(range(n)))
+    size = min(14, 2.5 + 0.6 * n)
+    fig, ax = plt.subplots(figsize=(size, size * 0.85))
+    sns.heatmap(matrix, annot=n <= 20, fmt="d", cmap="Blues", cbar=False, ax=ax,
+                xticklabels=names, yticklabels=names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    if title:
+        ax.set_title(title)
+    return save_figure(fig, path)
+
+
+def plot_series(series, path, title=None, xlabel=None, ylabel=None):
+    """Line plot of named sequences: ``{"actual": [...], "predicted": [...]}``; values may be
+    a list (plotted against its index) or an (x, y) pair."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(10, 4))
+    for name, values in series.items():
+        if isinstance(values, tuple) and len(values) == 2:
+            ax.plot(values[0], values[1], label=name)
+        else:
+            ax.plot(range(len(values)), values, label=name)
+    ax.set_xlabel(xlabel or "")
+    ax.set_ylabel(ylabel or "")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return save_figure(fig, path)
+
+
+def plot_bars(values, path, title=None, ylabel=None):
+    """Horizontal bars for ``{label: number}`` (e.g. accuracy per model)."""
+    plt = _pyplot()
+    labels = list(values)
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(labels) + 1.5))
+    ax.barh(labels, [values[k] for k in labels])
+    ax.invert_yaxis()
+    ax.set_xlabel(ylabel or "")
+    if title:
+        ax.set_title(title)
+    return save_figure(fig, path)

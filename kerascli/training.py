@@ -1,0 +1,485 @@
+"""The training core: configuration, compile/fit/evaluate, metrics and run artifacts.
+
+No Click here: ``kerascli train``, ``compare`` and ``forecast`` (and a notebook) call it::
+
+    from kerascli import training
+    cfg = training.make_config("mlp", "iris", epochs=50, params={"hidden": (32,)})
+    dataset = training.load_data(cfg)          # refuses impossible model/dataset pairs first
+    result = training.train(cfg, dataset)       # -> TrainResult (model, metrics, history, ...)
+
+Metrics are computed with scikit-learn on ``model.predict`` outputs (:func:`evaluate_arrays`),
+so train, evaluate and compare report identical numbers for the same model and data.
+Scaling is fitted on the training part only and lives inside the saved model
+(Rescaling for images, Normalization for tables), so a saved model takes raw inputs.
+"""
+import csv
+import dataclasses
+import io
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from kerascli import artifacts, datasets, models
+from kerascli.errors import UserError
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adamax", "adagrad", "adadelta",
+              "lion")
+CLASSIFICATION, REGRESSION = datasets.CLASSIFICATION, datasets.REGRESSION
+RUN_MODEL_FILE = "model.h5"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a training run; written to ``config.json`` beside it."""
+
+    model: str
+    dataset: str  # registry name, CSV file or image folder (as the user gave it)
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    optimizer: str = "adam"
+    validation_split: float = 0.1  # held out of the training part to watch overfitting
+    seed: int = 42  # weights, shuffling, dropout, augmentation, validation split
+    params: tuple = ()  # the model's own options as (name, value) pairs
+    out: Optional[str] = "runs"
+    tensorboard: Optional[str] = None
+    plot: bool = False
+    # how the data is read (LoadOptions); None means the dataset's default
+    label: Optional[str] = None
+    features: Optional[tuple] = None
+    image_size: Optional[tuple] = None
+    data_dir: Optional[str] = None
+    cache_dir: Optional[str] = None
+
+    @property
+    def params_dict(self):
+        return dict(self.params)
+
+    def load_options(self):
+        """The :class:`kerascli.datasets.LoadOptions` this configuration reads data with."""
+        options = datasets.LoadOptions(
+            data_dir=Path(self.data_dir) if self.data_dir else None,
+            cache_dir=Path(self.cache_dir) if self.cache_dir else None,
+            label=self.label,
+            features=tuple(self.features) if self.features else None,
+            image_size=tuple(self.image_size) if self.image_size else None)
+        return options
+
+    def to_dict(self):
+        return {k: (list(v) if isinstance(v, tuple) else v)
+                for k, v in dataclasses.asdict(self).items() if k != "params"} | {
+            "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.params}}
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns; the caller decides how to show it."""
+
+    model: Any  # the trained keras.Model
+    history: dict  # metric name -> list of per-epoch values
+    metrics: dict  # test metrics (see evaluate_arrays)
+    y_true: Any
+    y_pred: Any  # class indices (classification) or values (regression)
+    y_proba: Any  # class probabilities (classification) or None
+    train_seconds: float
+    predict_seconds: float
+    n_params: int
+    epochs_run: int
+    config: TrainConfig = None
+    dataset: dict = field(default_factory=dict)  # Dataset.describe()
+    run_dir: Optional[Path] = None
+    artifacts: dict = field(default_factory=dict)  # name -> path written
+
+
+# ---------------------------------------------------------------- configuration
+
+def dataset_key(spec):
+    """The registry name a --dataset argument resolves to (``csv``/``images`` for paths)."""
+    name, _ = datasets.resolve(spec)
+    return name
+
+
+def make_config(model, dataset=None, *, epochs=None, batch_size=None, learning_rate=None,
+                optimizer=None, params=None, **options):
+    """A validated :class:`TrainConfig`; ``None`` means the model's default for that dataset.
+
+    Defaults come from the model's ``INFO`` overridden by ``INFO.per_dataset[dataset]``
+    (training settings and model params alike); the model's default dataset also brings its
+    ``dataset_options`` (linreg: Iris ``label``/``features``) unless label/features are given.
+    ``options`` are the remaining :class:`TrainConfig` fields (seed, out, plot, ...).
+    """
+    module = models.get(model)
+    info = module.INFO
+    dataset = dataset or info.default_dataset
+    per_dataset = info.per_dataset.get(dataset_key(dataset), {})
+
+    def pick(name, given):
+        if given is not None:
+            return given
+        return per_dataset.get(name, getattr(info, name))
+
+    declared = {p.name: p for p in info.params}
+    given_params = dict(params or {})
+    unknown = sorted(set(given_params) - set(declared))
+    if unknown:
+        raise UserError(f"model {model!r} has no option {unknown[0]!r}; its options are: "
+                        f"{', '.join(declared) or 'none'}.")
+    resolved_params = []
+    for name, param in declared.items():
+        value = given_params.get(name)
+        if value is None:
+            value = per_dataset.get(name, param.default)
+        resolved_params.append((name, _check_param(model, param, value)))
+
+    if dataset == info.default_dataset and not options.get("label") and not options.get("features"):
+        for key, value in info.dataset_options.items():
+            options.setdefault(key, value)
+    if options.get("features") is not None:
+        options["features"] = tuple(options["features"])
+    if options.get("image_size") is not None:
+        options["image_size"] = tuple(options["image_size"])
+    for key in ("out", "tensorboard", "data_dir", "cache_dir"):
+        if options.get(key) is not None:
+            options[key] = str(options[key])
+    cfg = TrainConfig(model=model, dataset=str(dataset), epochs=int(pick("epochs", epochs)),
+                      batch_size=int(pick("batch_size", batch_size)),
+                      learning_rate=float(pick("learning_rate", learning_rate)),
+                      optimizer=pick("optimizer", optimizer), params=tuple(resolved_params),
+                      **options)
+    _validate(cfg)
+    return cfg
+
+
+def _check_param(model, param, value):
+    option = f"--{param.name.replace('_', '-')}"
+    if param.type == "ints":
+        value = tuple(int(v) for v in value)
+        if not value or min(value) < 1:
+            raise UserError(f"{option}: give positive layer sizes such as 256,128 (model {model}).")
+    elif param.type == "int":
+        value = int(value)
+    elif param.type == "float":
+        value = float(value)
+        if param.name == "dropout" and not 0 <= value < 1:
+            raise UserError(f"{option} {value}: a dropout rate is in [0, 1).")
+    elif param.type == "choice" and value not in param.choices:
+        raise UserError(f"{option} {value!r}: choose one of {', '.join(param.choices)}.")
+    return value
+
+
+def _validate(cfg):
+    if cfg.epochs < 1:
+        raise UserError(f"--epochs {cfg.epochs}: must be at least 1.")
+    if cfg.batch_size < 1:
+        raise UserError(f"--batch-size {cfg.batch_size}: must be at least 1.")
+    if not cfg.learning_rate > 0 or not math.isfinite(cfg.learning_rate):
+        raise UserError(f"--learning-rate {cfg.learning_rate}: must be a positive number.")
+    if cfg.optimizer not in OPTIMIZERS:
+        raise UserError(f"--optimizer {cfg.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}.")
+    if not 0 <= cfg.validation_split < 1:
+        raise UserError(f"--validation-split {cfg.validation_split}: must be in [0, 1).")
+
+
+def check_compatible(cfg):
+    """Refuse a model/dataset pair that cannot work, without loading any data."""
+    models.check_compatible(cfg.model, datasets.info(cfg.dataset))
+
+
+def load_data(cfg):
+    """Check the model/dataset pair, then load the dataset ``cfg`` names."""
+    check_compatible(cfg)
+    dataset = datasets.load(cfg.dataset, cfg.load_options())
+    check_task(cfg.model, dataset)
+    return dataset
+
+
+def check_task(model, dataset):
+    info = models.get(model).INFO
+    if dataset.task not in info.tasks:
+        hint = (" choose a numeric target with --label" if REGRESSION in info.tasks
+                else " choose a class column with --label")
+        raise UserError(f"model {model!r} does {' and '.join(sorted(info.tasks))}, but dataset "
+                        f"{dataset.name!r} is a {dataset.task} task;{hint}.")
+
+
+# ---------------------------------------------------------------- building and training
+
+def scaling_layers(dataset, x_fit, y_fit):
+    """Preprocessing (first) and postprocessing (last) layers fitted on ``x_fit``/``y_fit``.
+
+    Images: Rescaling(1/255). Tables: Normalization with the training part's mean and
+    variance, passed explicitly so they are saved in the layer config; a regression target
+    is standardised too and restored by an inverted Normalization, so the model predicts in
+    the target's units. Series (already scaled by their provider): nothing.
+    """
+    import numpy as np
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    if dataset.kind == datasets.IMAGE:
+        return [keras.layers.Rescaling(1.0 / 255, name="rescale_pixels")], []
+    if dataset.kind != datasets.TABULAR:
+        return [], []
+    x = np.asarray(x_fit, dtype=np.float64)
+    pre = [keras.layers.Normalization(mean=x.mean(axis=0).tolist(), variance=x.var(axis=0).tolist(),
+                                      name="standardize_features")]
+    post = []
+    if dataset.task == REGRESSION and np.ndim(y_fit) == 1:
+        y = np.asarray(y_fit, dtype=np.float64)
+        variance = float(y.var()) or 1.0
+        post = [keras.layers.Normalization(mean=[float(y.mean())], variance=[variance], invert=True,
+                                           name="restore_target_scale")]
+    return pre, post
+
+
+def build_model(cfg, dataset, x_fit=None, y_fit=None):
+    """The model ``cfg`` names, with scaling fitted on ``x_fit``/``y_fit`` (default: the
+    dataset's whole training part)."""
+    module = models.get(cfg.model)
+    x_fit = dataset.x_train if x_fit is None else x_fit
+    y_fit = dataset.y_train if y_fit is None else y_fit
+    pre, post = scaling_layers(dataset, x_fit, y_fit)
+    extra = {}
+    if pre:
+        extra["preprocess"] = pre
+    if post:
+        extra["postprocess"] = post
+    if dataset.task == CLASSIFICATION:
+        n_outputs = dataset.n_classes
+    else:
+        n_outputs = 1 if len(getattr(dataset.y_train, "shape", ())) < 2 else dataset.y_train.shape[1]
+    return module.build(tuple(dataset.input_shape), dataset.task, n_outputs,
+                        **cfg.params_dict, **extra)
+
+
+def make_optimizer(name, learning_rate):
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    classes = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
+               "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop,
+               "nadam": keras.optimizers.Nadam, "adamax": keras.optimizers.Adamax,
+               "adagrad": keras.optimizers.Adagrad, "adadelta": keras.optimizers.Adadelta,
+               "lion": keras.optimizers.Lion}
+    if name not in classes:
+        raise UserError(f"--optimizer {name!r}: choose one of {', '.join(OPTIMIZERS)}.")
+    return classes[name](learning_rate=learning_rate)
+
+
+def compile_model(model, cfg, task, steps_per_epoch):
+    """Compile with loss objects (short aliases such as "mse" break .h5 reloading)."""
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    module = models.get(cfg.model)
+    learning_rate = cfg.learning_rate
+    if hasattr(module, "learning_rate_schedule"):
+        learning_rate = module.learning_rate_schedule(cfg.learning_rate, cfg.epochs, steps_per_epoch)
+    if task == CLASSIFICATION:
+        loss = keras.losses.SparseCategoricalCrossentropy()
+        metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+    else:
+        loss = keras.losses.MeanSquaredError()
+        metrics = [keras.metrics.MeanAbsoluteError(name="mae")]
+    model.compile(optimizer=make_optimizer(cfg.optimizer, learning_rate), loss=loss, metrics=metrics)
+
+
+def validation_split(dataset, fraction, seed):
+    """(x_fit, y_fit, x_val, y_val): a seeded, shuffled (stratified when possible) split of
+    the training part; validation arrays are None when ``fraction`` is 0 or data too few."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    x, y = dataset.x_train, dataset.y_train
+    n_val = int(round(fraction * len(x)))
+    if fraction <= 0 or n_val < 1 or len(x) - n_val < 1:
+        return x, y, None, None
+    stratify = None
+    if dataset.task == CLASSIFICATION:
+        counts = np.bincount(np.asarray(y, dtype=np.int64))
+        if counts[counts > 0].min() >= 2 and n_val >= np.count_nonzero(counts) \
+                and len(x) - n_val >= np.count_nonzero(counts):
+            stratify = y
+    x_fit, x_val, y_fit, y_val = train_test_split(x, y, test_size=n_val, random_state=seed,
+                                                  stratify=stratify)
+    return x_fit, y_fit, x_val, y_val
+
+
+def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False):
+    """Train ``cfg.model`` on ``dataset`` and evaluate it on the dataset's test part.
+
+    Args:
+        cfg: a :class:`TrainConfig` (see :func:`make_config`).
+        dataset: a :class:`kerascli.datasets.Dataset` (see :func:`load_data`).
+        run_dir: if given, write model.h5, config.json, metrics.json, history.csv (and PNG
+            plots when ``cfg.plot``) there and mark it complete; if None, write nothing.
+        callbacks: extra Keras callbacks for ``fit``.
+        quiet: no model summary and no progress on stderr.
+
+    Returns:
+        a :class:`TrainResult`. Same ``cfg`` and data on the same machine: same metrics.
+    """
+    import numpy as np
+    from kerascli import runtime
+    from kerascli.progress import progress_callback
+
+    keras = runtime.keras_module()
+    check_task(cfg.model, dataset)
+    runtime.seed_everything(cfg.seed)
+    x_fit, y_fit, x_val, y_val = validation_split(dataset, cfg.validation_split, cfg.seed)
+    model = build_model(cfg, dataset, x_fit, y_fit)
+    steps_per_epoch = max(1, math.ceil(len(x_fit) / cfg.batch_size))
+    compile_model(model, cfg, dataset.task, steps_per_epoch)
+    n_params = int(model.count_params())
+
+    if run_dir is not None:
+        run_dir = Path(run_dir)
+        artifacts.write_json(run_dir / "config.json", run_record(cfg, dataset, model))
+    all_callbacks = list(callbacks)
+    if not quiet:
+        model.summary(print_fn=lambda text, *_, **__: print(text, file=sys.stderr))
+        all_callbacks.append(progress_callback(cfg.epochs, steps=steps_per_epoch))
+    if cfg.tensorboard:
+        all_callbacks.append(keras.callbacks.TensorBoard(log_dir=str(cfg.tensorboard)))
+
+    started = time.perf_counter()
+    fitted = model.fit(x_fit, y_fit, epochs=cfg.epochs, batch_size=cfg.batch_size, shuffle=True,
+                       validation_data=(x_val, y_val) if x_val is not None else None,
+                       callbacks=all_callbacks, verbose=0)
+    train_seconds = time.perf_counter() - started
+    history = {k: [float(v) for v in values] for k, values in fitted.history.items()}
+
+    started = time.perf_counter()
+    outputs = predict_outputs(model, dataset.x_test)
+    predict_seconds = time.perf_counter() - started
+    metrics = metrics_from_outputs(dataset.task, dataset.y_test, outputs, dataset.n_classes)
+    y_proba = outputs if dataset.task == CLASSIFICATION else None
+    y_pred = (np.argmax(outputs, axis=-1) if dataset.task == CLASSIFICATION
+              else outputs.reshape(np.shape(dataset.y_test)))
+    result = TrainResult(model=model, history=history, metrics=metrics, y_true=dataset.y_test,
+                         y_pred=y_pred, y_proba=y_proba, train_seconds=train_seconds,
+                         predict_seconds=predict_seconds, n_params=n_params,
+                         epochs_run=len(next(iter(history.values()), [])), config=cfg,
+                         dataset=dataset.describe(), run_dir=run_dir)
+    if run_dir is not None:
+        result.artifacts = save_run(run_dir, result, dataset)
+    return result
+
+
+# ---------------------------------------------------------------- metrics
+
+def predict_outputs(model, x, batch_size=256):
+    """``model.predict`` as float64 NumPy, quietly (Keras' bar would go to stdout)."""
+    import numpy as np
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+
+
+def metrics_from_outputs(task, y_true, outputs, n_classes=None):
+    """Test metrics from model outputs, computed with scikit-learn.
+
+    Classification: accuracy, macro_f1, loss (cross-entropy). Regression: rmse, mae, r2,
+    loss (mean squared error). Plain floats, ready for JSON.
+    """
+    import numpy as np
+    from sklearn import metrics as skm
+
+    y_true = np.asarray(y_true)
+    if task == CLASSIFICATION:
+        n_classes = n_classes or outputs.shape[-1]
+        labels = list(range(n_classes))
+        y_pred = np.argmax(outputs, axis=-1)
+        proba = np.clip(outputs, 1e-7, 1.0)
+        proba = proba / proba.sum(axis=-1, keepdims=True)
+        return {"accuracy": float(skm.accuracy_score(y_true, y_pred)),
+                "macro_f1": float(skm.f1_score(y_true, y_pred, labels=labels, average="macro",
+                                               zero_division=0)),
+                "loss": float(skm.log_loss(y_true, proba, labels=labels))}
+    y_pred = outputs.reshape(y_true.shape)
+    mse = float(skm.mean_squared_error(y_true, y_pred))
+    return {"rmse": math.sqrt(mse), "mae": float(skm.mean_absolute_error(y_true, y_pred)),
+            "r2": float(skm.r2_score(y_true, y_pred)) if len(y_true) > 1 else float("nan"),
+            "loss": mse}
+
+
+def evaluate_arrays(model, x, y, task, n_classes=None):
+    """The same metric dict :func:`train` reports, for any model and arrays."""
+    return metrics_from_outputs(task, y, predict_outputs(model, x), n_classes)
+
+
+# ---------------------------------------------------------------- run artifacts
+
+def background_of(x):
+    """"dark" or "light": the mean brightness of the images' one-pixel border (None for
+    non-image data). ``predict`` inverts drawings whose polarity differs from training."""
+    import numpy as np
+    x = np.asarray(x[:1000])
+    if x.ndim != 4:
+        return None
+    border = np.concatenate([x[:, 0].ravel(), x[:, -1].ravel(), x[:, :, 0].ravel(),
+                             x[:, :, -1].ravel()]).astype(np.float64)
+    top = 255.0 if x.dtype == np.uint8 or border.max() > 1.0 else 1.0
+    return "dark" if border.mean() < top / 2 else "light"
+
+
+def run_record(cfg, dataset, model=None):
+    """The content of config.json: how the run was made and on what."""
+    import datetime
+    from kerascli import __version__, runtime
+
+    options = cfg.load_options()
+    _, path = datasets.resolve(cfg.dataset)
+    load = {k: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v)
+            for k, v in dataclasses.asdict(options).items()}
+    load["path"] = str(Path(path).resolve()) if path is not None else None
+    return {
+        "kerascli": __version__,
+        "created": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "config": cfg.to_dict(),
+        "dataset": dataset.describe(),
+        "dataset_name": datasets.resolve(cfg.dataset)[0],  # registry key to reload it with
+        "load_options": load,
+        "background": background_of(dataset.x_train) if dataset.kind == datasets.IMAGE else None,
+        "input_shape": list(dataset.input_shape),
+        "n_params": int(model.count_params()) if model is not None else None,
+        "seed": cfg.seed,
+        "versions": runtime.versions(),
+    }
+
+
+def history_csv(history):
+    rows = io.StringIO()
+    writer = csv.writer(rows, lineterminator="\n")
+    keys = list(history)
+    writer.writerow(["epoch", *keys])
+    for i in range(len(history[keys[0]]) if keys else 0):
+        writer.writerow([i + 1, *(repr(history[k][i]) for k in keys)])
+    return rows.getvalue()
+
+
+def save_run(run_dir, result, dataset):
+    """Write metrics.json, history.csv, plots and (last) model.h5; mark the run complete."""
+    from kerascli import report
+
+    run_dir = Path(run_dir)
+    written = {"config": run_dir / "config.json"}
+    written["metrics"] = artifacts.write_json(run_dir / "metrics.json", metrics_record(result))
+    written["history"] = artifacts.write_text(run_dir / "history.csv", history_csv(result.history))
+    if result.config.plot:
+        written["learning_curves"] = report.plot_learning_curves(
+            result.history, run_dir / "learning_curves.png",
+            title=f"{result.config.model} on {dataset.name}")
+        if dataset.task == CLASSIFICATION:
+            written["confusion_matrix"] = report.plot_confusion_matrix(
+                result.y_true, result.y_pred, dataset.class_names, run_dir / "confusion_matrix.png",
+                title=f"{result.config.model} on {dataset.name}: test set")
+    written["model"] = artifacts.save_model_h5(result.model, run_dir / RUN_MODEL_FILE)
+    artifacts.mark_complete(run_dir)
+    return {k: str(v) for k, v in written.items()}
+
+
+def metrics_record(result):
+    return {"model": result.config.model, "dataset": result.dataset.get("name"),
+            "task": result.dataset.get("task"), "metrics": result.metrics,
+            "epochs_run": result.epochs_run, "train_seconds": round(result.train_seconds, 3),
+            "predict_seconds": round(result.predict_seconds, 3), "n_params": result.n_params,
+            "n_train": result.dataset.get("n_train"), "n_test": result.dataset.get("n_test")}
