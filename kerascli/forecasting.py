@@ -122,7 +122,7 @@ def rows_needed(lags, horizon, test_size, target):
     while True:
         n_test = math.ceil(test_size * n)
         split = n - n_test
-        n_train = max(0, split - horizon - (lags - 1 + offset) + 1)  # len(train_origins)
+        n_train = max(0, split - horizon - (lags - 1 + offset))  # len(train_origins)
         if n_test >= horizon and n_train >= MIN_TRAIN_WINDOWS:
             return n
         n += 1
@@ -159,7 +159,8 @@ def make_windows(levels, *, lags, horizon, test_size, target, source="series"):
         idx_y = (origins + 1 - offset)[:, None] + np.arange(horizon)[None, :]
         return zs[idx_x][..., None], zs[idx_y]
 
-    train_origins = np.arange(lags - 1 + offset, split - horizon + 1)
+    # a training window's last target is level split-1: origin + horizon <= split - 1
+    train_origins = np.arange(lags - 1 + offset, split - horizon)
     test_origins = np.arange(split - 1, n - horizon)
     x_train, y_train = cut(train_origins)
     x_test, y_test = cut(test_origins)

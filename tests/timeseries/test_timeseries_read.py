@@ -101,7 +101,7 @@ def test_cli_refuses_non_numeric_column(write):
 
 def test_cli_refuses_too_short_series_saying_how_many_rows(write):
     message = forecast_fails(write(lines(30)))
-    assert "only 30 usable rows" in message and "need at least 38 rows" in message
+    assert "only 30 usable rows" in message and "need at least 39 rows" in message
 
 
 def test_cli_too_short_after_dropping_nulls_says_so(write):
