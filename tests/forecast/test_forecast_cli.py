@@ -1,0 +1,89 @@
+"""`kerascli forecast` through the CLI: stdout, JSON schema, run directory, plot, saved model."""
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from kerascli.cli import cli
+
+FAST = ["--lags", "12", "--epochs", "2", "--batch-size", "32", "--units", "8", "--target", "levels"]
+
+
+@pytest.fixture(scope="module")
+def json_run(tmp_path_factory):
+    from _forecast_data import noisy_sine, write_series_csv
+    tmp = tmp_path_factory.mktemp("forecast")
+    csv = write_series_csv(tmp / "sine.csv", noisy_sine())
+    result = CliRunner().invoke(cli, ["forecast", str(csv), *FAST, "--horizon", "3",
+                                      "--out", str(tmp / "runs"), "--json"])
+    return result, tmp
+
+
+def test_json_is_the_only_stdout_and_has_the_schema(json_run):
+    result, _ = json_run
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)  # nothing but JSON on stdout
+    assert {"series", "target", "lags", "horizon", "split", "scaler", "metrics", "best",
+            "lstm_vs_naive_rmse", "lstm_beats_naive", "verdict", "forecast", "run_dir",
+            "files", "train_seconds"} <= set(payload)
+    assert set(payload["metrics"]) == {"lstm", "linear", "naive", "drift"}
+    for scores in payload["metrics"].values():
+        assert set(scores) == {"rmse", "mae", "mape", "mase"}
+        assert all(isinstance(v, float) for v in scores.values())
+    assert payload["best"] in payload["metrics"] and payload["target"] == "levels"
+    assert [row["step"] for row in payload["forecast"]] == [1, 2, 3]
+    assert payload["forecast"][0]["date"] == "2020-12-26"  # the day after the last row (daily)
+    assert payload["split"]["n_test_windows"] == 72 - 3 + 1
+    assert payload["scaler"]["fit_on"] == "training part only"
+    assert payload["series"]["column"] == "Value" and payload["series"]["n_rows"] == 360
+    assert "epoch 2/2" in result.stderr  # progress on stderr
+
+
+def test_run_directory_holds_model_config_metrics_predictions_and_plot(json_run):
+    result, _ = json_run
+    payload = json.loads(result.stdout)
+    from pathlib import Path
+    run_dir = Path(payload["run_dir"])
+    assert run_dir.name.startswith("forecast-sine-")
+    assert not (run_dir / "INCOMPLETE").exists()
+    for name in ("model.h5", "config.json", "metrics.json", "predictions.csv", "forecast.png"):
+        assert (run_dir / name).stat().st_size > 0, name
+    assert (run_dir / "forecast.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["lags"] == 12 and config["horizon"] == 3 and config["resolved_target"] == "levels"
+    assert "keras" in config["versions"]
+    assert json.loads((run_dir / "metrics.json").read_text())["metrics"] == payload["metrics"]
+    header = (run_dir / "predictions.csv").read_text().splitlines()[0]
+    assert header == "date,actual,lstm,linear,naive,drift"
+
+
+def test_saved_model_reloads_with_plain_keras_and_predicts_three_steps(json_run):
+    result, _ = json_run
+    from pathlib import Path
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    model = keras.models.load_model(Path(json.loads(result.stdout)["run_dir"]) / "model.h5")
+    assert model.predict(np.zeros((2, 12, 1), "float32"), verbose=0).shape == (2, 3)
+
+
+def test_table_marks_the_best_and_states_the_verdict(sine_csv, tmp_path):
+    result = CliRunner().invoke(cli, ["forecast", str(sine_csv), *FAST, "--no-plot",
+                                      "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for word in ("lstm", "linear", "naive", "drift", "RMSE", "MASE", "best", "next 1 value"):
+        assert word in out, word
+    assert "The LSTM beats naive" in out or "The LSTM does not beat naive" in out
+    run_dir = next((tmp_path / "runs").iterdir())
+    assert not (run_dir / "forecast.png").exists()  # --no-plot
+    assert (run_dir / "model.h5").exists()
+
+
+@pytest.mark.slow
+def test_default_forecast_on_the_shipped_sp500(tmp_path):
+    result = CliRunner().invoke(cli, ["forecast", "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["series"]["n_rows"] == 17587 and payload["target"] == "returns"
+    assert 0.9 < payload["lstm_vs_naive_rmse"] < 1.2
