@@ -1,0 +1,248 @@
+"""Using a saved model: reload a run (``model.h5`` + ``config.json``), evaluate it on its
+test set, predict image files or CSV rows. No Click here (``evaluate``/``predict`` are thin).
+
+A saved model holds its own scaling (see kerascli.training), so raw pixels or raw CSV
+values go straight in; ``config.json`` beside it says which dataset and split it was
+trained on, the class names, the feature columns and the images' background polarity.
+"""
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from kerascli import datasets
+from kerascli.errors import DataError, UserError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+TABLE_SUFFIXES = {".csv", ".tsv", ".txt"}
+
+
+@dataclass
+class LoadedRun:
+    model: Any
+    model_path: Path
+    record: Optional[dict] = None  # config.json, when the model sits in a run directory
+    metrics: Optional[dict] = None  # metrics.json, likewise
+
+    @property
+    def input_shape(self):
+        return tuple(self.model.input_shape[1:])
+
+    @property
+    def class_names(self):
+        names = ((self.record or {}).get("dataset") or {}).get("class_names")
+        return list(names) if names else None
+
+    @property
+    def task(self):
+        task = ((self.record or {}).get("dataset") or {}).get("task")
+        if task:
+            return task
+        last = self.model.layers[-1]
+        softmax = getattr(getattr(last, "activation", None), "__name__", "") == "softmax"
+        return datasets.CLASSIFICATION if softmax else datasets.REGRESSION
+
+
+def load_run(path):
+    """Load ``model.h5`` (a run directory or an .h5 file) with plain Keras, safely.
+
+    Keras custom layers from kerascli are registered by ``import kerascli``.
+    """
+    from kerascli import artifacts
+    from kerascli.runtime import keras_module
+
+    path = Path(path)
+    if path.is_dir():
+        model_path = path / "model.h5"
+        if not model_path.is_file():
+            state = "" if artifacts.is_complete(path) else " (the run did not complete)"
+            raise DataError(path, f"no model.h5 in this directory{state}; give a run directory "
+                                  "made by kerascli train or an .h5 file.")
+    elif path.is_file():
+        model_path = path
+    else:
+        raise UserError(f"{path}: no such file or directory.")
+    if model_path.suffix.lower() not in (".h5", ".hdf5"):
+        raise DataError(model_path, "not an .h5 model file; give a run directory or an .h5 file.")
+    keras = keras_module()
+    try:
+        model = keras.models.load_model(str(model_path), compile=False, safe_mode=True)
+    except Exception as exc:  # h5py/Keras raise many types; all mean "not loadable"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(model_path, f"cannot load this Keras model ({first[:200]}).") from None
+    record = _read_json(model_path.parent / "config.json")
+    metrics = _read_json(model_path.parent / "metrics.json")
+    return LoadedRun(model=model, model_path=model_path, record=record, metrics=metrics)
+
+
+def _read_json(path):
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(path, f"unreadable JSON ({exc}); restore or delete it.") from None
+
+
+# ---------------------------------------------------------------- evaluate
+
+def test_dataset(run, spec=None, data_dir=None, cache_dir=None):
+    """The dataset a run was trained on (same split), or ``spec`` read with its options."""
+    record = run.record or {}
+    stored = dict(record.get("load_options") or {})
+    if spec is None and not record:
+        raise UserError(f"{run.model_path}: no config.json beside the model to say which data it "
+                        "was trained on; give --dataset.")
+    options = datasets.LoadOptions(
+        data_dir=Path(data_dir) if data_dir else _path(stored.get("data_dir")),
+        cache_dir=Path(cache_dir) if cache_dir else _path(stored.get("cache_dir")),
+        label=stored.get("label"),
+        features=tuple(stored["features"]) if stored.get("features") else None,
+        image_size=tuple(stored["image_size"]) if stored.get("image_size") else None,
+        color_mode=stored.get("color_mode", "rgb"),
+        test_size=stored.get("test_size", 0.2),
+        seed=stored.get("seed", 42),
+        path=_path(stored.get("path")))
+    if spec is not None:
+        name, path = datasets.resolve(spec)
+        import dataclasses
+        options = dataclasses.replace(options, path=path)
+    else:
+        name = record.get("dataset_name") or record["config"]["dataset"]
+    dataset = datasets.get(name).load(options)
+    if tuple(dataset.input_shape) != run.input_shape:
+        raise UserError(f"dataset {dataset.name!r} has inputs of shape {tuple(dataset.input_shape)}"
+                        f" but the model expects {run.input_shape}; choose a matching --dataset.")
+    if dataset.task == datasets.CLASSIFICATION and run.model.output_shape[-1] != dataset.n_classes:
+        raise UserError(f"dataset {dataset.name!r} has {dataset.n_classes} classes but the model "
+                        f"predicts {run.model.output_shape[-1]}; choose a matching --dataset.")
+    return dataset
+
+
+def _path(value):
+    return Path(value) if value else None
+
+
+def evaluate_run(path, spec=None, data_dir=None, cache_dir=None):
+    """Reload a saved model and compute the test metrics :func:`kerascli.training.train`
+    reported (identical on the same data). Returns a JSON-ready dict."""
+    from kerascli import training
+
+    run = load_run(path)
+    dataset = test_dataset(run, spec, data_dir, cache_dir)
+    metrics = training.evaluate_arrays(run.model, dataset.x_test, dataset.y_test, dataset.task,
+                                       dataset.n_classes)
+    return {"model_path": str(run.model_path), "dataset": dataset.name, "task": dataset.task,
+            "n_test": int(len(dataset.x_test)), "source": dataset.source, "metrics": metrics,
+            "trained_metrics": (run.metrics or {}).get("metrics")}
+
+
+# ---------------------------------------------------------------- predict
+
+def image_array(path, input_shape, background=None):
+    """Read an image file as the model's input: resized to (height, width), grayscale or RGB
+    as the model's channels say, uint8 0-255; inverted when its background polarity (mean
+    brightness of its border) differs from the training images' (``background``:
+    "dark"/"light"). Returns (array, inverted)."""
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    if len(input_shape) != 3:
+        raise UserError(f"{path}: this model takes table rows of {input_shape[0]} values, not "
+                        "images; give a CSV file.")
+    height, width, channels = input_shape
+    try:
+        with Image.open(path) as image:
+            image.load()
+            mode = "L" if channels == 1 else "RGB"
+            if image.mode in ("RGBA", "LA", "P"):  # transparent drawings: paste on white
+                rgba = image.convert("RGBA")
+                canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                image = Image.alpha_composite(canvas, rgba)
+            image = image.convert(mode).resize((width, height), Image.Resampling.LANCZOS)
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file.") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise DataError(path, f"not an image Pillow can read ({exc.__class__.__name__}).") from None
+    x = np.asarray(image, dtype=np.uint8).reshape(height, width, channels)
+    inverted = False
+    if background in ("dark", "light"):
+        border = np.concatenate([x[0].ravel(), x[-1].ravel(), x[:, 0].ravel(), x[:, -1].ravel()])
+        looks = "dark" if border.mean() < 128 else "light"
+        if looks != background:
+            x = 255 - x
+            inverted = True
+    return x, inverted
+
+
+def table_rows(path, input_shape, feature_names=None):
+    """Read a CSV file's rows as model inputs (feature columns by name when known)."""
+    import numpy as np
+    import pandas as pd
+
+    if len(input_shape) != 1:
+        raise UserError(f"{path}: this model takes images of shape {input_shape}, not table rows.")
+    try:
+        frame = pd.read_csv(path, sep=None, engine="python")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file.") from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise DataError(path, f"not a readable CSV file ({str(exc).splitlines()[0][:120]}).") from None
+    frame.columns = [str(c) for c in frame.columns]
+    if feature_names:
+        missing = [c for c in feature_names if c not in frame.columns]
+        if missing:
+            raise DataError(path, f"no column {missing[0]!r}; the model needs columns: "
+                                  f"{', '.join(feature_names)}.")
+        frame = frame[list(feature_names)]
+    elif frame.shape[1] != input_shape[0]:
+        raise DataError(path, f"{frame.shape[1]} columns but the model takes {input_shape[0]} "
+                              "features (no config.json names them).")
+    values = frame.apply(pd.to_numeric, errors="coerce")
+    if values.isna().to_numpy().any():
+        row, col = np.argwhere(values.isna().to_numpy())[0]
+        raise DataError(path, f"row {row + 2}, column {frame.columns[col]!r}: "
+                              f"{frame.iloc[row, col]!r} is not a number.")
+    if len(values) == 0:
+        raise DataError(path, "no rows to predict.")
+    return values.to_numpy(dtype=np.float32)
+
+
+def predict_files(path, inputs, top_k=3):
+    """Predict every input (image files, or CSV files of rows) with the saved model.
+
+    Returns a list of dicts: ``{"input", "top": [{"class", "index", "probability"}, ...]}``
+    for classifiers (``top_k`` best first), ``{"input", "value"}`` for regressors; image
+    entries carry ``"inverted"`` when the drawing's polarity was flipped.
+    """
+    import numpy as np
+    from kerascli import training
+
+    run = load_run(path)
+    record = run.record or {}
+    names = run.class_names
+    entries, batch = [], []
+    for item in inputs:
+        item = Path(item)
+        suffix = item.suffix.lower()
+        if suffix in TABLE_SUFFIXES:
+            features = (record.get("dataset") or {}).get("feature_names")
+            rows = table_rows(item, run.input_shape, features)
+            for i, row in enumerate(rows):
+                entries.append({"input": f"{item}:{i + 2}"})
+                batch.append(row)
+        elif suffix in IMAGE_SUFFIXES or item.is_file():
+            x, inverted = image_array(item, run.input_shape, record.get("background"))
+            entries.append({"input": str(item), "inverted": inverted})
+            batch.append(x)
+        else:
+            raise UserError(f"{item}: no such file.")
+    outputs = training.predict_outputs(run.model, np.stack(batch))
+    for entry, out in zip(entries, outputs):
+        if run.task == datasets.CLASSIFICATION:
+            order = np.argsort(-out, kind="stable")[:max(1, top_k)]
+            entry["top"] = [{"class": names[i] if names else str(int(i)), "index": int(i),
+                             "probability": float(out[i])} for i in order]
+        else:
+            entry["value"] = float(out[0]) if out.size == 1 else [float(v) for v in out]
+    return entries
