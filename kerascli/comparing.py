@@ -153,6 +153,13 @@ def load_dataset(cfg):
     return training.load_data(cfg.train_config(cfg.seed))
 
 
+def chosen_baselines(cfg, dataset, warn=None):
+    """The baselines to run on ``dataset`` (validated against its task)."""
+    from kerascli import baselines
+    return baselines.resolve(cfg.baselines, cfg.model, dataset.task,
+                             n_train=len(dataset.x_train), warn=warn)
+
+
 def fingerprint(x_train, y_train, x_test, y_test):
     """SHA-256 over the split's arrays (values, order, dtype and shape): equal fingerprints
     mean the same rows in the same order on both sides of the split."""
@@ -246,8 +253,7 @@ def compare(cfg, dataset=None, *, run_dir=None, log=None, warn=None, quiet=False
     if dataset is None:
         check_pair(cfg)
         dataset = load_dataset(cfg)
-    chosen = baselines.resolve(cfg.baselines, cfg.model, dataset.task,
-                               n_train=len(dataset.x_train), warn=warn)
+    chosen = chosen_baselines(cfg, dataset, warn=warn)
     keras_entry = Entry(name=f"keras:{cfg.model}", kind="keras", estimator=f"kerascli {cfg.model}",
                         params_counted="Keras weights (model.count_params(), scaling "
                                        "statistics included)")

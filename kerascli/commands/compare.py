@@ -114,6 +114,7 @@ def command(model, dataset, baselines, repeats, plot, epochs, batch_size, learni
     comparing.check_pair(config)
     artifacts.check_writable_dir(out)
     data = comparing.load_dataset(config)
+    comparing.chosen_baselines(config, data)  # a CSV's task is known now: refuse before training
     log(f"dataset: {data.name} ({data.task}), {len(data.x_train)} training and "
         f"{len(data.x_test)} test rows, from {data.source}")
 

@@ -1,0 +1,175 @@
+"""The compare core and the baselines, on tiny generated data (no Click)."""
+import numpy as np
+import pytest
+
+from kerascli import baselines, comparing
+from kerascli.comparing import CompareConfig, CompareResult, Entry, Run
+from kerascli.datasets import Dataset
+from kerascli.errors import UserError
+
+
+def tiny_dataset(task="classification", kind="tabular", n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    if kind == "image":
+        x = rng.integers(0, 256, size=(n, 6, 6, 1), dtype=np.uint8)
+    else:
+        x = rng.normal(size=(n, 3)).astype(np.float32) * 10 + 5
+    if task == "classification":
+        y = (x.reshape(n, -1)[:, 0] > np.median(x.reshape(n, -1)[:, 0])).astype(np.int64)
+        classes = ("a", "b")
+    else:
+        y = (x.reshape(n, -1)[:, :2].sum(axis=1) * 0.5).astype(np.float32)
+        classes = None
+    cut = int(n * 0.75)
+    return Dataset(name="tiny", task=task, kind=kind, x_train=x[:cut], y_train=y[:cut],
+                   x_test=x[cut:], y_test=y[cut:], input_shape=x.shape[1:], source="generated",
+                   class_names=classes, extra={"split_seed": 0, "test_size": 0.25})
+
+
+def fake_entry(name, values):
+    return Entry(name=name, kind="sklearn", estimator=name, params_counted="x", runs=[
+        Run(seed=42 + i, metrics={"accuracy": v, "macro_f1": v}, train_seconds=1.0 + i,
+            predict_seconds=0.1, n_params=10, data_sha256="h",
+            y_pred=np.zeros(15, dtype=np.int64)) for i, v in enumerate(values)])
+
+
+def test_mean_std_is_the_sample_standard_deviation():
+    mean, std = comparing.mean_std([0.8, 0.9, 1.0])
+    assert mean == pytest.approx(0.9) and std == pytest.approx(np.std([0.8, 0.9, 1.0], ddof=1))
+    assert comparing.mean_std([0.5]) == (0.5, 0.0)
+
+
+@pytest.mark.parametrize("best, second, separated", [
+    ([0.90, 0.92, 0.94], [0.80, 0.81, 0.82], True),  # gap 0.11 > spread 0.03
+    ([0.90, 0.95, 1.00], [0.88, 0.90, 0.92], False),  # gap 0.05 < spread 0.07
+])
+def test_verdict_separates_a_lead_larger_than_the_spread(best, second, separated):
+    cfg = CompareConfig(model="logreg", repeats=3)
+    result = CompareResult(cfg, tiny_dataset(), [fake_entry("b", second), fake_entry("a", best)])
+    verdict = result.verdict()
+    assert verdict["best"] == "a" and verdict["runner_up"] == "b"
+    assert verdict["difference"] == pytest.approx(np.mean(best) - np.mean(second))
+    assert verdict["spread"] == pytest.approx(np.std(best, ddof=1) + np.std(second, ddof=1))
+    assert verdict["separated"] is separated
+    doc = result.to_dict()
+    assert [m["best"] for m in doc["models"]] == [False, True]
+    assert doc["models"][1]["train_seconds"]["mean"] == pytest.approx(2.0)
+
+
+def test_regression_ranks_by_lowest_rmse():
+    entries = [Entry(name=n, kind="sklearn", estimator=n, params_counted="x", runs=[
+        Run(seed=42, metrics={"rmse": r, "mae": r, "r2": 0.5}, train_seconds=0, predict_seconds=0,
+            n_params=1, data_sha256="h")]) for n, r in (("a", 2.0), ("b", 1.0))]
+    result = CompareResult(CompareConfig(model="linreg"), tiny_dataset("regression"), entries)
+    assert result.verdict()["best"] == "b" and result.verdict()["separated"] is None
+
+
+@pytest.mark.parametrize("name, task, kind, counted", [
+    ("logistic-regression", "classification", "tabular", "coefficients + intercepts"),
+    ("random-forest", "classification", "image", "tree nodes"),
+    ("mlp", "classification", "tabular", "weights + biases"),
+    ("svm", "classification", "tabular", "support-vector"),
+    ("knn", "classification", "image", "stored training values"),
+    ("linear-regression", "regression", "tabular", "coefficients + intercepts"),
+    ("mlp", "regression", "tabular", "weights + biases"),
+    ("svm", "regression", "tabular", "support-vector"),
+    ("random-forest", "regression", "tabular", "tree nodes"),
+])
+def test_every_baseline_fits_predicts_and_counts_its_parameters(name, task, kind, counted):
+    data = tiny_dataset(task, kind)
+    run, estimator, what = comparing.run_baseline(baselines.get(name), data, seed=3, n_jobs=1)
+    assert counted in what and run.n_params > 0
+    assert run.y_pred.shape == data.y_test.shape
+    expected = {"accuracy", "macro_f1", "loss"} if task == "classification" else {
+        "rmse", "mae", "r2", "loss"}
+    assert set(run.metrics) == expected
+    assert run.data_sha256 == comparing.fingerprint(data.x_train, data.y_train, data.x_test,
+                                                    data.y_test)
+
+
+def test_linear_parameter_count_is_coefficients_plus_intercept():
+    data = tiny_dataset("classification")
+    pipe = baselines.make(baselines.get("logistic-regression"), "classification", "tabular", seed=0)
+    pipe.fit(data.x_train, data.y_train)
+    assert baselines.count_params(pipe)[0] == 3 + 1  # binary: one row of 3 weights + 1 bias
+
+
+def test_pixels_are_flattened_and_scaled_to_unit_range():
+    x = np.full((2, 4, 4, 1), 255, dtype=np.uint8)
+    out = baselines.flatten_pixels(x)
+    assert out.shape == (2, 16) and out.dtype == np.float32 and out.max() == 1.0
+
+
+def test_scaler_is_fit_on_the_training_part_only():
+    data = tiny_dataset("classification")
+    pipe = baselines.make(baselines.get("logistic-regression"), "classification", "tabular", seed=0)
+    pipe.fit(data.x_train, data.y_train)
+    assert np.allclose(pipe.named_steps["prep"].mean_, data.x_train.mean(axis=0), atol=1e-5)
+
+
+def test_convergence_warnings_are_recorded_not_hidden(monkeypatch):
+    from sklearn.linear_model import LogisticRegression
+
+    monkeypatch.setattr(baselines, "_estimator",
+                        lambda *a, **k: LogisticRegression(max_iter=1))
+    run, _, _ = comparing.run_baseline(baselines.get("logistic-regression"), tiny_dataset(),
+                                       seed=0)
+    assert any(w.startswith("ConvergenceWarning:") for w in run.warnings), run.warnings
+
+
+def test_defaults_follow_the_keras_model():
+    assert baselines.defaults("logreg", "classification") == ("logistic-regression",)
+    assert baselines.defaults("linreg", "regression") == ("linear-regression",)
+    assert baselines.defaults("mlp", "regression") == ("mlp",)
+    for model in ("cnn", "alexnet", "cifar"):
+        assert baselines.defaults(model, "classification") == ("logistic-regression",
+                                                               "random-forest")
+
+
+def test_costly_baselines_warn_on_large_data():
+    seen = []
+    baselines.resolve(("svm", "knn", "random-forest"), "cnn", "classification",
+                      n_train=60_000, warn=seen.append)
+    assert len(seen) == 2 and "SVC" in seen[0] and "60,000" in seen[0]
+    baselines.resolve(("svm",), "cnn", "classification", n_train=1_000, warn=seen.append)
+    assert len(seen) == 2
+
+
+def test_unknown_baseline_is_refused():
+    with pytest.raises(UserError, match="unknown baseline"):
+        CompareConfig(model="logreg", baselines=("xgboost",)).check()
+
+
+def test_split_is_loaded_once_and_identical_for_keras_and_every_baseline(monkeypatch):
+    """Spy on what each side is handed: the same arrays, and the Keras model gets all the
+    training rows (no validation hold-out)."""
+    from kerascli import training
+
+    seen = {}
+    real_train, real_fit = training.train, baselines.fit
+
+    def spy_train(cfg, dataset, **kwargs):
+        seen.setdefault("keras", []).append((dataset.x_train, dataset.y_train, dataset.x_test))
+        seen["validation_split"] = cfg.validation_split
+        return real_train(cfg, dataset, **kwargs)
+
+    def spy_fit(pipeline, x, y):
+        seen.setdefault("sklearn", []).append((x, y))
+        return real_fit(pipeline, x, y)
+
+    loads = []
+    real_load = comparing.load_dataset
+    monkeypatch.setattr(comparing, "load_dataset", lambda cfg: loads.append(1) or real_load(cfg))
+    monkeypatch.setattr(training, "train", spy_train)
+    monkeypatch.setattr(baselines, "fit", spy_fit)
+    cfg = CompareConfig(model="logreg", epochs=1, repeats=2,
+                        baselines=("logistic-regression", "knn"))
+    result = comparing.compare(cfg, quiet=True)
+    assert loads == [1]
+    assert len(seen["keras"]) == 2 and len(seen["sklearn"]) == 4
+    x_train, y_train, _ = seen["keras"][0]
+    for x, y in seen["sklearn"] + [k[:2] for k in seen["keras"]]:
+        assert np.array_equal(x, x_train) and np.array_equal(y, y_train)
+    assert seen["validation_split"] == 0.0
+    digests = {d for m in result.to_dict()["models"] for d in m["data_sha256"]}
+    assert digests == {result.split()["sha256"]}
