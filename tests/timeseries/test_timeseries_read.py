@@ -134,3 +134,12 @@ def test_cli_refuses_bad_option_values(write):
 def test_refused_file_leaves_no_run_directory(write, tmp_path):
     forecast_fails(write(lines(10)), "--out", str(tmp_path / "runs"))
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_date_column_option_picks_the_named_column(write):
+    path = write("Opened,Closed,Close\n2020-01-02,2020-01-05,1\n2020-01-01,2020-01-06,2\n")
+    assert read_series(path).date_column == "Opened"  # first parsing column by default
+    s = read_series(path, date_column="closed")
+    assert s.date_column == "Closed" and s.values.tolist() == [1, 2]
+    with pytest.raises(DataError, match="no date column 'When' .*--date-column"):
+        read_series(path, date_column="When")
