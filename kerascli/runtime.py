@@ -54,6 +54,8 @@ def keras_module():
         import absl.logging
         absl.logging.set_verbosity(absl.logging.ERROR)  # e.g. the "HDF5 is legacy" warning
         tf.get_logger().setLevel("ERROR")
+        # Device discovery (cuInit and friends) logs at the first op; do it while silenced.
+        tf.config.list_physical_devices()
     return keras
 
 
