@@ -29,6 +29,10 @@ OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adamax", "adagrad", "
               "lion")
 CLASSIFICATION, REGRESSION = datasets.CLASSIFICATION, datasets.REGRESSION
 RUN_MODEL_FILE = "model.h5"
+PRECISIONS = ("float32", "mixed")
+# fit() is fed from a tf.data pipeline (kerascli.pipeline.from_arrays) rather than NumPy
+# arrays where that measured faster: benchmarks/pipeline.py, benchmarks/RESULTS.md
+TF_DATA_FEED = True
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,10 @@ class TrainConfig:
     image_size: Optional[tuple] = None
     data_dir: Optional[str] = None
     cache_dir: Optional[str] = None
+    # how it runs (see resolve_runtime; the resolved values go to config.json "runtime")
+    strategy: str = "auto"  # auto, default, mirrored, multiworker (kerascli.distribute)
+    precision: str = "float32"  # float32 or mixed (GPU only)
+    jit: Optional[bool] = None  # XLA; None: Keras' per-device default (off on CPU)
 
     @property
     def params_dict(self):
@@ -136,7 +144,8 @@ def make_config(model, dataset=None, *, epochs=None, batch_size=None, learning_r
 
     if dataset == info.default_dataset and not options.get("label") and not options.get("features"):
         for key, value in info.dataset_options.items():
-            options.setdefault(key, value)
+            if options.get(key) is None:
+                options[key] = value
     if options.get("features") is not None:
         options["features"] = tuple(options["features"])
     if options.get("image_size") is not None:
@@ -181,6 +190,14 @@ def _validate(cfg):
         raise UserError(f"--optimizer {cfg.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}.")
     if not 0 <= cfg.validation_split < 1:
         raise UserError(f"--validation-split {cfg.validation_split}: must be in [0, 1).")
+    from kerascli.distribute import STRATEGIES
+    if cfg.strategy not in STRATEGIES:
+        raise UserError(f"--strategy {cfg.strategy!r}: choose one of {', '.join(STRATEGIES)}.")
+    if cfg.precision not in PRECISIONS:
+        raise UserError(f"--precision {cfg.precision!r}: choose one of {', '.join(PRECISIONS)}.")
+    if cfg.jit and cfg.strategy == "multiworker":
+        raise UserError("--jit: not available with --strategy multiworker (its custom training "
+                        "step runs without XLA); drop --jit.")
 
 
 def check_compatible(cfg):
@@ -267,8 +284,11 @@ def make_optimizer(name, learning_rate):
     return classes[name](learning_rate=learning_rate)
 
 
-def compile_model(model, cfg, task, steps_per_epoch):
-    """Compile with loss objects (short aliases such as "mse" break .h5 reloading)."""
+def compile_model(model, cfg, task, steps_per_epoch, jit_compile=None):
+    """Compile with loss objects (short aliases such as "mse" break .h5 reloading).
+
+    ``jit_compile``: True/False for XLA, None for Keras' "auto" (off on CPU, where XLA
+    measured slower for these models, and under tf.distribute strategies)."""
     from kerascli.runtime import keras_module
     keras = keras_module()
     module = models.get(cfg.model)
@@ -281,7 +301,8 @@ def compile_model(model, cfg, task, steps_per_epoch):
     else:
         loss = keras.losses.MeanSquaredError()
         metrics = [keras.metrics.MeanAbsoluteError(name="mae")]
-    model.compile(optimizer=make_optimizer(cfg.optimizer, learning_rate), loss=loss, metrics=metrics)
+    model.compile(optimizer=make_optimizer(cfg.optimizer, learning_rate), loss=loss, metrics=metrics,
+                  jit_compile="auto" if jit_compile is None else bool(jit_compile))
 
 
 def validation_split(dataset, fraction, seed):
@@ -305,6 +326,89 @@ def validation_split(dataset, fraction, seed):
     return x_fit, y_fit, x_val, y_val
 
 
+# ---------------------------------------------------------------- strategy, precision, XLA
+
+def mixed_policy():
+    """The Keras dtype policy ``--precision mixed`` means on this machine.
+
+    bfloat16 on GPUs of compute capability 8.0 or newer (Ampere, Hopper: tensor cores, no loss
+    scaling needed), float16 with loss scaling on 7.x (Volta, Turing). Refused on CPUs and older
+    GPUs, where half precision is slower than float32 or not supported.
+    """
+    from kerascli.runtime import keras_module
+    keras_module()
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        raise UserError("--precision mixed: needs a GPU of compute capability 7.0 or newer and "
+                        "none is visible; use --precision float32 (the default) on CPU.")
+    capability = min(tuple(tf.config.experimental.get_device_details(g).get("compute_capability")
+                           or (0, 0)) for g in gpus)
+    if capability >= (8, 0):
+        return "mixed_bfloat16"
+    if capability >= (7, 0):
+        return "mixed_float16"
+    raise UserError(f"--precision mixed: this GPU has compute capability "
+                    f"{capability[0]}.{capability[1]}, mixed precision needs 7.0 or newer; "
+                    "use --precision float32.")
+
+
+@dataclass
+class Runtime:
+    """How a run executes, resolved from ``cfg`` on this machine (recorded in config.json)."""
+
+    strategy: Any  # a tf.distribute.Strategy
+    strategy_name: str  # default, mirrored or multiworker (auto resolved)
+    replicas: int
+    policy: str  # Keras dtype policy: float32, mixed_float16 or mixed_bfloat16
+    custom_loop: bool  # multiworker: distribute.fit_custom_loop instead of fit()
+    chief: bool
+
+    def record(self, model=None):
+        jit = getattr(model, "jit_compile", None) if model is not None else None
+        return {"strategy": self.strategy_name, "replicas": self.replicas,
+                "precision": "float32" if self.policy == "float32" else "mixed",
+                "dtype_policy": self.policy, "jit_compile": bool(jit) if jit is not None else None,
+                "training_loop": "custom (distributed step)" if self.custom_loop else "fit",
+                "input_pipeline": "tf.data" if TF_DATA_FEED or self.custom_loop else "numpy",
+                "chief": self.chief}
+
+
+def resolve_runtime(cfg):
+    """Create the strategy and pick the dtype policy ``cfg`` asks for (before building)."""
+    from kerascli import distribute
+    policy = mixed_policy() if cfg.precision == "mixed" else "float32"
+    strategy = distribute.make_strategy(cfg.strategy)
+    custom = distribute.needs_custom_loop(strategy)
+    name = "multiworker" if custom else (
+        "mirrored" if type(strategy).__name__.startswith("Mirrored") else "default")
+    return Runtime(strategy=strategy, strategy_name=name,
+                   replicas=int(strategy.num_replicas_in_sync), policy=policy,
+                   custom_loop=custom, chief=distribute.is_chief() if custom else True)
+
+
+def build_for_runtime(cfg, dataset, runtime_, x_fit, y_fit):
+    """:func:`build_model` under the run's dtype policy, with synchronized batch norm when
+    several replicas train (so their moving statistics agree and the saved ones are global)."""
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(runtime_.policy)
+    try:
+        model = build_model(cfg, dataset, x_fit, y_fit)
+        if runtime_.policy != "float32":
+            # softmax/regression outputs in float32: stable loss, float32 predictions
+            model.add(keras.layers.Activation("linear", dtype="float32", name="output_float32"))
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    if runtime_.replicas > 1:
+        for layer in model.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.synchronized = True
+    return model
+
+
 def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False):
     """Train ``cfg.model`` on ``dataset`` and evaluate it on the dataset's test part.
 
@@ -323,34 +427,62 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False):
     from kerascli import runtime
     from kerascli.progress import progress_callback
 
+    from kerascli import distribute, pipeline
+
     keras = runtime.keras_module()
     check_task(cfg.model, dataset)
     runtime.seed_everything(cfg.seed)
+    run = resolve_runtime(cfg)
     x_fit, y_fit, x_val, y_val = validation_split(dataset, cfg.validation_split, cfg.seed)
-    model = build_model(cfg, dataset, x_fit, y_fit)
     steps_per_epoch = max(1, math.ceil(len(x_fit) / cfg.batch_size))
-    compile_model(model, cfg, dataset.task, steps_per_epoch)
+    with run.strategy.scope():
+        model = build_for_runtime(cfg, dataset, run, x_fit, y_fit)
+        compile_model(model, cfg, dataset.task, steps_per_epoch,
+                      jit_compile=False if run.custom_loop else cfg.jit)
     n_params = int(model.count_params())
 
     if run_dir is not None:
         run_dir = Path(run_dir)
-        artifacts.write_json(run_dir / "config.json", run_record(cfg, dataset, model))
+        artifacts.write_json(run_dir / "config.json",
+                             run_record(cfg, dataset, model) | {"runtime": run.record(model)})
     all_callbacks = list(callbacks)
     if not quiet:
         model.summary(print_fn=lambda text, *_, **__: print(text, file=sys.stderr))
-        all_callbacks.append(progress_callback(cfg.epochs, steps=steps_per_epoch))
-    if cfg.tensorboard:
+        progress = progress_callback(cfg.epochs, steps=steps_per_epoch)
+        # its batch hook only moves a bar: safe to run off the training thread, which keeps
+        # Keras' asynchronous batch dispatch (as plain fit() has) instead of a sync per step
+        progress.async_safe = True
+        all_callbacks.append(progress)
+    if cfg.tensorboard and run.chief:
         all_callbacks.append(keras.callbacks.TensorBoard(log_dir=str(cfg.tensorboard)))
 
+    validation = (x_val, y_val) if x_val is not None else None
     started = time.perf_counter()
-    fitted = model.fit(x_fit, y_fit, epochs=cfg.epochs, batch_size=cfg.batch_size, shuffle=True,
-                       validation_data=(x_val, y_val) if x_val is not None else None,
-                       callbacks=all_callbacks, verbose=0)
+    if run.custom_loop:
+        history = distribute.fit_custom_loop(
+            model, x_fit, y_fit, strategy=run.strategy, epochs=cfg.epochs,
+            batch_size=cfg.batch_size, seed=cfg.seed,
+            classification=dataset.task == CLASSIFICATION, validation_data=validation,
+            callbacks=all_callbacks)
+    else:
+        if TF_DATA_FEED:
+            fit_args = dict(x=pipeline.from_arrays(x_fit, y_fit, batch_size=cfg.batch_size,
+                                                   seed=cfg.seed), shuffle=False)
+            if validation is not None:
+                validation = pipeline.from_arrays(x_val, y_val, batch_size=cfg.batch_size,
+                                                  shuffle=False)
+        else:
+            fit_args = dict(x=x_fit, y=y_fit, batch_size=cfg.batch_size, shuffle=True)
+        history = model.fit(**fit_args, epochs=cfg.epochs, validation_data=validation,
+                            callbacks=all_callbacks, verbose=0).history
     train_seconds = time.perf_counter() - started
-    history = {k: [float(v) for v in values] for k, values in fitted.history.items()}
+    history = {k: [float(v) for v in values] for k, values in history.items()}
 
     started = time.perf_counter()
-    outputs = predict_outputs(model, dataset.x_test)
+    if run.custom_loop:  # Keras' predict() cannot run under a multi-worker strategy
+        outputs = np.asarray(distribute.predict_batches(model, dataset.x_test, 256), dtype=np.float64)
+    else:
+        outputs = predict_outputs(model, dataset.x_test)
     predict_seconds = time.perf_counter() - started
     metrics = metrics_from_outputs(dataset.task, dataset.y_test, outputs, dataset.n_classes)
     y_proba = outputs if dataset.task == CLASSIFICATION else None
