@@ -5,6 +5,13 @@ training defaults and its own options) and ``build(input_shape, task, n_outputs,
 returning a readable ``keras.Sequential``. Keras is imported inside ``build`` only, so the
 registry (and ``kerascli train --help``) loads without TensorFlow. Adding a model is adding
 one file.
+
+kerascli.training passes two more keyword arguments when the data needs them:
+``preprocess`` (layers to put right after the Input: Rescaling(1/255) for images,
+Normalization fitted on the training part for tables) and ``postprocess`` (layers to put
+last: an inverted Normalization restoring a regression target's units), so a saved model
+takes raw inputs. A model may also define ``learning_rate_schedule(learning_rate, epochs,
+steps_per_epoch)`` returning a Keras schedule (the cifar model's cosine decay).
 """
 import importlib
 import pkgutil
