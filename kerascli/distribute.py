@@ -64,7 +64,12 @@ def make_strategy(name):
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
+        if tf.config.list_logical_devices("GPU"):
+            return tf.distribute.MirroredStrategy()
+        # no GPU: mirror over the logical CPU devices (MirroredStrategy() alone would take
+        # CPU:0 only); a machine with one CPU device gets one replica
+        cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
+        return tf.distribute.MirroredStrategy(devices=cpus)
     tf_config()  # validate early: a malformed TF_CONFIG is a one-line error, not a hang
     return tf.distribute.MultiWorkerMirroredStrategy()
 
@@ -130,7 +135,9 @@ def fit_custom_loop(model, x, y, *, strategy, epochs, batch_size, seed, classifi
                 loss = tf.nn.compute_average_loss(per_example, global_batch_size=batch_size)
                 if model.losses:
                     loss += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
-            grads = tape.gradient(loss, model.trainable_variables)
+                # mixed_float16: the LossScaleOptimizer unscales what it is given, so scale here
+                scaled = optimizer.scale_loss(loss)
+            grads = tape.gradient(scaled, model.trainable_variables)
             optimizer.apply_gradients(zip(grads, model.trainable_variables))
             return tf.reduce_sum(per_example), _correct(yb, pred), tf.cast(tf.shape(xb)[0], tf.float32)
 
@@ -164,6 +171,25 @@ def fit_custom_loop(model, x, y, *, strategy, epochs, batch_size, seed, classifi
             break
     callback_list.on_train_end()
     return model.history.history if model.history is not None else {}
+
+
+def scratch_dir():
+    """Where a non-chief worker writes its run: ``$KERASCLI_WORKER_DIR`` if set (kept, so a
+    test or a user can compare it with the chief's), else a temporary directory removed when
+    the process exits. Only the chief writes the real run directory."""
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    kept = os.environ.get("KERASCLI_WORKER_DIR")
+    if kept:
+        path = Path(kept)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    path = Path(tempfile.mkdtemp(prefix="kerascli-worker-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def predict_batches(model, x, batch_size=1024):

@@ -354,6 +354,13 @@ def mixed_policy():
                     "use --precision float32.")
 
 
+def check_runtime(cfg):
+    """Refuse what this machine cannot run (``--precision mixed`` without a suitable GPU)
+    before any data loads or a run directory is made."""
+    if cfg.precision == "mixed":
+        mixed_policy()
+
+
 @dataclass
 class Runtime:
     """How a run executes, resolved from ``cfg`` on this machine (recorded in config.json)."""

@@ -10,6 +10,7 @@ import click
 from kerascli import models
 from kerascli.commands._common import data_options, json_option, log
 
+STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # kerascli.distribute.STRATEGIES
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adamax", "adagrad", "adadelta", "lion")
 
 
@@ -106,6 +107,17 @@ def make_command(info):
         click.Option(["--features"], help="CSV/Iris: feature columns, comma-separated (default: all but the label)."),
         click.Option(["--image-size"], type=ImageSize(),
                      help="Image folders: resize images to this size, e.g. 64 or 64x48."),
+        click.Option(["--strategy"], type=click.Choice(STRATEGIES), default="auto", show_default=True,
+                     help="tf.distribute strategy: auto (all local GPUs if several, else one "
+                          "device), default (one device), mirrored (all local GPUs), multiworker "
+                          "(several machines, configured by TF_CONFIG; run the same command on each)."),
+        click.Option(["--precision"], type=click.Choice(("float32", "mixed")), default="float32",
+                     show_default=True,
+                     help="mixed: bfloat16 (compute capability >= 8) or float16 (7.x) compute "
+                          "with float32 weights; GPU only."),
+        click.Option(["--jit/--no-jit"], default=None,
+                     help="XLA-compile the training step. [default: Keras' choice per device: "
+                          "off on CPU, where it measured slower]"),
     ]
     opts += [_param_option(info, p) for p in info.params]
 
@@ -124,7 +136,7 @@ def make_command(info):
 
 
 def _run(info, kwargs):
-    from kerascli import artifacts, training
+    from kerascli import artifacts, distribute, training
 
     as_json = kwargs.pop("as_json")
     params = {p.name: kwargs.pop(p.name) for p in info.params}
@@ -136,10 +148,14 @@ def _run(info, kwargs):
         features=tuple(f.strip() for f in features.split(",") if f.strip()) if features else None,
         **kwargs)
     training.check_compatible(cfg)  # before any data loads
+    training.check_runtime(cfg)  # --precision mixed needs a GPU
     artifacts.check_writable_dir(cfg.out)  # fail fast, before the data and the training
     log(f"loading dataset {cfg.dataset} ...")
     dataset = training.load_data(cfg)
-    run_dir = artifacts.new_run_dir(cfg.out, f"{info.name}-{dataset.name}")
+    if cfg.strategy == "multiworker" and not distribute.is_chief():
+        run_dir = distribute.scratch_dir()  # workers other than the chief write no run
+    else:
+        run_dir = artifacts.new_run_dir(cfg.out, f"{info.name}-{dataset.name}")
     log(f"training {info.name} on {dataset.name}: {len(dataset.x_train):,} training examples, "
         f"{cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.optimizer} lr {cfg.learning_rate:g}, "
         f"seed {cfg.seed}")

@@ -1,0 +1,154 @@
+"""--strategy / --precision / --jit through `kerascli train`: recorded, refused, distributed."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kerascli.cli import cli
+
+
+def _free_ports(n):
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def _run_dir(out):
+    (run,) = [p for p in Path(out).iterdir() if p.is_dir()]
+    return run
+
+
+def test_train_records_resolved_strategy_precision_and_jit(tmp_path):
+    result = CliRunner().invoke(cli, ["train", "logreg", "--dataset", "digits", "--epochs", "1",
+                                      "--no-jit", "--strategy", "default", "--json",
+                                      "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    record = json.loads((_run_dir(tmp_path) / "config.json").read_text())
+    assert record["config"]["strategy"] == "default" and record["config"]["jit"] is False
+    runtime = record["runtime"]
+    assert runtime["strategy"] == "default" and runtime["replicas"] == 1
+    assert runtime["precision"] == "float32" and runtime["dtype_policy"] == "float32"
+    assert runtime["jit_compile"] is False and runtime["training_loop"] == "fit"
+
+
+def test_mixed_precision_is_refused_without_a_gpu(tmp_path):
+    from kerascli.runtime import keras_module
+    keras_module()
+    import tensorflow as tf
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("a GPU is visible: mixed precision is allowed here")
+    result = CliRunner().invoke(cli, ["train", "mlp", "--dataset", "digits", "--precision", "mixed",
+                                      "-o", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--precision mixed" in result.output and "float32" in result.output
+    assert "Traceback" not in result.output
+    assert not any(tmp_path.iterdir())  # refused before a run directory is made
+
+
+def test_jit_with_multiworker_is_refused(tmp_path):
+    result = CliRunner().invoke(cli, ["train", "mlp", "--dataset", "digits", "--jit",
+                                      "--strategy", "multiworker", "-o", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--jit" in result.output and "multiworker" in result.output
+
+
+def test_unknown_strategy_is_refused(tmp_path):
+    result = CliRunner().invoke(cli, ["train", "mlp", "--strategy", "tpu", "-o", str(tmp_path)])
+    assert result.exit_code == 2 and "--strategy" in result.output
+
+
+MIRRORED = textwrap.dedent("""
+    import json, sys
+    from kerascli.runtime import keras_module
+    keras_module()
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import numpy as np
+    from kerascli import datasets, training
+    rng = np.random.default_rng(0)
+    def images(n):
+        y = rng.integers(0, 3, n)
+        x = (rng.integers(0, 60, (n, 8, 8, 1)) + 60 * y[:, None, None, None]).astype("uint8")
+        return x, y
+    (xt, yt), (xs, ys) = images(96), images(30)
+    ds = datasets.Dataset(name="tiny", task="classification", kind="image", x_train=xt, y_train=yt,
+                          x_test=xs, y_test=ys, input_shape=(8, 8, 1), source="generated",
+                          class_names=("a", "b", "c"))
+    cfg = training.make_config("cifar", "digits", epochs=2, batch_size=16, out=None,
+                               strategy="mirrored", params={"augment": "none"})
+    result = training.train(cfg, ds, run_dir=sys.argv[1], quiet=True)
+    bn = [l for l in result.model.layers if type(l).__name__ == "BatchNormalization"]
+    print(json.dumps({"metrics": result.metrics, "synchronized": [l.synchronized for l in bn],
+                      "epochs": result.epochs_run}))
+""")
+
+
+@pytest.mark.slow  # ~30 s: a subprocess importing TensorFlow, two replicas
+def test_mirrored_strategy_trains_over_two_logical_cpus(tmp_path):
+    run = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-c", MIRRORED, str(run)], capture_output=True, text=True,
+                          timeout=180, env=os.environ | {"CUDA_VISIBLE_DEVICES": ""})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["epochs"] == 2 and 0 <= out["metrics"]["accuracy"] <= 1
+    assert out["synchronized"] == [True]  # replicas agree on batch-norm statistics
+    runtime = json.loads((run / "config.json").read_text())["runtime"]
+    assert runtime["strategy"] == "mirrored" and runtime["replicas"] == 2
+    from kerascli.runtime import keras_module
+    import kerascli.models.layers  # noqa: F401  (custom layers, if any)
+    model = keras_module().models.load_model(run / "model.h5", compile=False)
+    assert model.output_shape == (None, 3)
+
+
+@pytest.mark.slow
+def test_two_multiworker_cli_processes_train_one_model(tmp_path):
+    """Two `kerascli train --strategy multiworker` processes form one cluster (TF_CONFIG on
+    127.0.0.1); the chief writes the run, the other worker only a scratch copy we keep here to
+    compare: identical weights, identical metrics."""
+    ports = _free_ports(2)
+    cluster = [f"127.0.0.1:{p}" for p in ports]
+    procs = []
+    for index in range(2):
+        env = os.environ | {
+            "TF_CONFIG": json.dumps({"cluster": {"worker": cluster},
+                                     "task": {"type": "worker", "index": index}}),
+            "KERASCLI_WORKER_DIR": str(tmp_path / f"scratch{index}"),
+            "CUDA_VISIBLE_DEVICES": ""}
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "kerascli.cli", "train", "mlp", "--dataset", "digits",
+             "--epochs", "2", "--strategy", "multiworker", "--json", "-o", str(tmp_path / f"out{index}")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
+    outputs = []
+    for p in procs:
+        try:
+            out, err = p.communicate(timeout=240)
+        except subprocess.TimeoutExpired:
+            for q in procs:
+                q.kill()
+            pytest.fail("multi-worker training did not finish in 240 s")
+        assert p.returncode == 0, err[-3000:]
+        outputs.append(json.loads(out))
+    chief_run = _run_dir(tmp_path / "out0")
+    assert not (tmp_path / "out1").exists()  # the non-chief wrote no run directory
+    assert outputs[0]["metrics"] == outputs[1]["metrics"]
+    runtime = json.loads((chief_run / "config.json").read_text())["runtime"]
+    assert runtime["strategy"] == "multiworker" and runtime["replicas"] == 2
+    import numpy as np
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    chief = keras.models.load_model(chief_run / "model.h5", compile=False)
+    other = keras.models.load_model(tmp_path / "scratch1" / "model.h5", compile=False)
+    for a, b in zip(chief.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert outputs[0]["metrics"]["accuracy"] > 0.8  # they learned the digits together
