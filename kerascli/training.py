@@ -307,7 +307,8 @@ def compile_model(model, cfg, task, steps_per_epoch, jit_compile=None):
 
 def validation_split(dataset, fraction, seed):
     """(x_fit, y_fit, x_val, y_val): a seeded, shuffled (stratified when possible) split of
-    the training part; validation arrays are None when ``fraction`` is 0 or data too few."""
+    the training part -- for series, the latest windows -- ; validation arrays are None when
+    ``fraction`` is 0 or the data too few."""
     import numpy as np
     from sklearn.model_selection import train_test_split
 
@@ -315,6 +316,8 @@ def validation_split(dataset, fraction, seed):
     n_val = int(round(fraction * len(x)))
     if fraction <= 0 or n_val < 1 or len(x) - n_val < 1:
         return x, y, None, None
+    if dataset.kind == datasets.SERIES:  # windows are in time order: validate on the latest
+        return x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
     stratify = None
     if dataset.task == CLASSIFICATION:
         counts = np.bincount(np.asarray(y, dtype=np.int64))

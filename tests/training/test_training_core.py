@@ -128,3 +128,12 @@ def test_evaluate_arrays_agrees_with_train(tmp_path):
     result = training.train(training.make_config("mlp", "digits", epochs=1), dataset, quiet=True)
     again = training.evaluate_arrays(result.model, dataset.x_test, dataset.y_test, dataset.task, 10)
     assert again == result.metrics
+
+
+def test_series_validation_is_the_latest_windows():
+    from kerascli.datasets import Dataset
+    x = np.arange(20, dtype="float32").reshape(20, 1, 1)
+    series = Dataset(name="s", task="regression", kind="series", x_train=x, y_train=x[:, 0, 0],
+                     x_test=x[:2], y_test=x[:2, 0, 0], input_shape=(1, 1), source="generated")
+    x_fit, _, x_val, _ = training.validation_split(series, 0.25, seed=0)
+    assert x_fit[:, 0, 0].tolist() == list(range(15)) and x_val[:, 0, 0].tolist() == list(range(15, 20))
