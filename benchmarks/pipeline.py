@@ -1,0 +1,105 @@
+"""Input-pipeline ablation: which way of feeding fit() is fastest, measured in one run.
+
+For each model (mlp on MNIST, cnn on MNIST, cifar on CIFAR-10) it times one epoch over a fixed
+subset, after a warm-up, for these variants (same model, same data, same batch size):
+
+* ``numpy``            plain ``model.fit(x, y)`` on arrays, no callbacks (the reference);
+* ``numpy+progress``   what kerascli's train() did first: arrays + its stderr progress callback;
+* ``numpy+progress(async)``  the same callback marked async-safe, so Keras keeps dispatching
+  batch hooks off the training thread;
+* ``tf.data+progress(async)``  kerascli.pipeline.from_arrays (cache, seeded shuffle, batch,
+  prefetch);
+* cifar only: ``tf.data aug``  augmentation in the tf.data pipeline (pipeline.flip_shift)
+  instead of the model's RandomFlip/RandomTranslation layers.
+
+Rounds alternate the variants (A B C D, A B C D, ...) and the best round is kept, so a burst
+of load from other processes on this shared machine hurts all variants alike.
+
+    python benchmarks/pipeline.py [--rounds 2] [--n 12800] [--only mlp,cnn,cifar]
+"""
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--n", type=int, default=12800, help="training examples timed per epoch")
+    parser.add_argument("--only", default="mlp,cnn,cifar")
+    args = parser.parse_args()
+    data_dir = _common.data_dir()
+    os.environ["KERASCLI_DATA_DIR"] = str(data_dir)
+
+    from kerascli import datasets, pipeline, training
+    from kerascli.progress import progress_callback
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+
+    cases = {"mlp": "mnist", "cnn": "mnist", "cifar": "cifar10"}
+    rows = []
+    for model_name in args.only.split(","):
+        cfg = training.make_config(model_name, cases[model_name], out=None, data_dir=str(data_dir))
+        dataset = training.load_data(cfg)
+        x, y = dataset.x_train[:args.n], dataset.y_train[:args.n]
+        bs = cfg.batch_size
+
+        def make(augment_in_model=True):
+            keras.utils.set_random_seed(1)
+            params = dict(cfg.params)
+            if not augment_in_model:
+                params["augment"] = "none"
+            c = training.dataclasses.replace(cfg, params=tuple(params.items()))
+            model = training.build_model(c, dataset, x, y)
+            training.compile_model(model, c, dataset.task, len(x) // bs)
+            return model
+
+        def progress(async_safe):
+            cb = progress_callback(1, steps=len(x) // bs, stream=open(os.devnull, "w"))
+            cb.async_safe = async_safe
+            return cb
+
+        variants = {
+            "numpy": lambda: (make(), dict(x=x, y=y, batch_size=bs, shuffle=True)),
+            "numpy+progress": lambda: (make(), dict(x=x, y=y, batch_size=bs, shuffle=True,
+                                                    callbacks=[progress(False)])),
+            "numpy+progress(async)": lambda: (make(), dict(x=x, y=y, batch_size=bs, shuffle=True,
+                                                           callbacks=[progress(True)])),
+            "tf.data+progress(async)": lambda: (make(), dict(
+                x=pipeline.from_arrays(x, y, batch_size=bs, seed=1), callbacks=[progress(True)])),
+        }
+        if model_name == "cifar":
+            variants["tf.data aug+progress(async)"] = lambda: (make(augment_in_model=False), dict(
+                x=pipeline.from_arrays(x, y, batch_size=bs, seed=1,
+                                       augment=pipeline.flip_shift(0.1, flip=True, seed=1)),
+                callbacks=[progress(True)]))
+        best = {}
+        for _ in range(args.rounds):
+            for name, setup in variants.items():
+                model, kwargs = setup()
+                model.fit(**kwargs, epochs=1, verbose=0)  # warm-up: tracing, caches
+                started = time.perf_counter()
+                model.fit(**kwargs, epochs=1, verbose=0)
+                rate = len(x) / (time.perf_counter() - started)
+                best[name] = max(best.get(name, 0.0), rate)
+                print(f"{model_name:6s} {name:28s} {rate:8.0f} examples/s", file=sys.stderr, flush=True)
+        for name, rate in best.items():
+            rows.append(f"| {model_name} | {cases[model_name]} | {bs} | {name} | {rate:,.0f} | "
+                        f"{rate / best['numpy']:.2f} |")
+    body = (f"Machine: {_common.machine()}. Shared with other processes (load average at start "
+            f"{os.getloadavg()[0]:.1f}); compare ratios within this table only.\n\n"
+            f"One epoch over {args.n:,} training examples after a warm-up epoch, best of "
+            f"{args.rounds} alternating rounds. Command: `python benchmarks/pipeline.py`.\n\n"
+            "| model | dataset | batch | feeding | examples/s | vs plain fit |\n"
+            "|---|---|---|---|---|---|\n" + "\n".join(rows))
+    _common.write_section("Input pipeline: feeding fit()", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
