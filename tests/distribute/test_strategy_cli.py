@@ -152,3 +152,43 @@ def test_two_multiworker_cli_processes_train_one_model(tmp_path):
     for a, b in zip(chief.get_weights(), other.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert outputs[0]["metrics"]["accuracy"] > 0.8  # they learned the digits together
+
+
+@pytest.mark.parametrize("capability,policy", [((9, 0), "mixed_bfloat16"), ((8, 0), "mixed_bfloat16"),
+                                               ((7, 5), "mixed_float16"), ((6, 1), None)])
+def test_mixed_precision_policy_follows_the_gpu_compute_capability(monkeypatch, capability, policy):
+    from kerascli import training
+    from kerascli.errors import UserError
+    from kerascli.runtime import keras_module
+    keras_module()
+    import tensorflow as tf
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: ["gpu0"])
+    monkeypatch.setattr(tf.config.experimental, "get_device_details",
+                        lambda device: {"compute_capability": capability})
+    if policy is None:
+        with pytest.raises(UserError, match="7.0 or newer"):
+            training.mixed_policy()
+    else:
+        assert training.mixed_policy() == policy
+
+
+def test_mixed_policy_model_computes_in_half_precision_and_outputs_float32():
+    import numpy as np
+    from kerascli import datasets, training
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 255, (8, 6, 6, 1)).astype("uint8"), rng.integers(0, 2, 8)
+    ds = datasets.Dataset(name="tiny", task="classification", kind="image", x_train=x, y_train=y,
+                          x_test=x, y_test=y, input_shape=(6, 6, 1), source="generated",
+                          class_names=("a", "b"))
+    cfg = training.make_config("cnn", "digits", out=None)
+    run = training.Runtime(strategy=None, strategy_name="default", replicas=1,
+                           policy="mixed_bfloat16", custom_loop=False, chief=True)
+    model = training.build_for_runtime(cfg, ds, run, x, y)
+    assert keras.mixed_precision.global_policy().name == "float32"  # restored after building
+    conv = next(l for l in model.layers if "conv" in l.name)
+    assert conv.compute_dtype == "bfloat16" and conv.variable_dtype == "float32"
+    assert model(x).dtype == "float32" and model.layers[-1].name == "output_float32"
+    record = run.record(model)
+    assert record["precision"] == "mixed" and record["dtype_policy"] == "mixed_bfloat16"
