@@ -3,7 +3,8 @@
 Each baseline is a recipe (:class:`Baseline`) that builds a scikit-learn :class:`Pipeline`
 for a task and a kind of data: tabular features are standardised (the scaler is fit on the
 training part only, inside the pipeline), images are flattened and divided by 255 (a fixed
-map, nothing is fit). The settings are the ones a practitioner would choose: ``max_iter``
+map, nothing is fit), series windows (already scaled on the training part by the dataset)
+are flattened. The settings are the ones a practitioner would choose: ``max_iter``
 high enough to converge, ``n_jobs`` set where the estimator honours it, ``random_state`` =
 the seed. Convergence warnings are recorded by :func:`fit` and reported, not hidden.
 
@@ -114,6 +115,8 @@ def make(baseline, task, kind, *, seed, n_jobs=None, n_train=0):
 
     if kind == "image":
         prep = FunctionTransformer(flatten_pixels)  # fixed map 0-255 -> 0-1, nothing to fit
+    elif kind == "series":  # windows (n, lags, 1), already scaled by the dataset: flatten
+        prep = FunctionTransformer(flatten_rows)
     else:
         prep = StandardScaler()
     model = _estimator(baseline, task, seed, n_jobs, n_train)
@@ -128,6 +131,13 @@ def flatten_pixels(x):
     import numpy as np
     x = np.asarray(x)
     return x.reshape(len(x), -1).astype(np.float32) / np.float32(255.0)
+
+
+def flatten_rows(x):
+    """Windows (n, lags, features) -> rows (n, lags*features), as float32."""
+    import numpy as np
+    x = np.asarray(x)
+    return x.reshape(len(x), -1).astype(np.float32)
 
 
 def _estimator(baseline, task, seed, n_jobs, n_train):

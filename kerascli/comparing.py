@@ -2,10 +2,11 @@
 
 How the numbers are made comparable:
 
-- The dataset is loaded once; every model is fit on the same training rows and scored on the
-  same test rows (stratified for classification, by the dataset's seeded split). Each run
-  records a SHA-256 fingerprint of the arrays it was handed, so the result proves the split
-  was identical for all models.
+- The dataset is loaded once, exactly as ``kerascli train`` loads it (the official test set
+  where there is one, else the dataset's seeded split, stratified for classification); every
+  model is fit on the same training rows and scored on the same test rows. Each run records
+  a SHA-256 fingerprint of the arrays it was handed, so the result shows the split was
+  identical for all models. The Keras model holds out no validation part here.
 - Preprocessing is fit on the training part only: the Keras model gets its scaling layers
   from :mod:`kerascli.training`; a baseline is a scikit-learn Pipeline (StandardScaler for
   tables, /255 for pixels).

@@ -12,6 +12,8 @@ def tiny_dataset(task="classification", kind="tabular", n=60, seed=0):
     rng = np.random.default_rng(seed)
     if kind == "image":
         x = rng.integers(0, 256, size=(n, 6, 6, 1), dtype=np.uint8)
+    elif kind == "series":  # windows of 5 lags
+        x = rng.normal(size=(n, 5, 1)).astype(np.float32)
     else:
         x = rng.normal(size=(n, 3)).astype(np.float32) * 10 + 5
     if task == "classification":
@@ -74,6 +76,7 @@ def test_regression_ranks_by_lowest_rmse():
     ("mlp", "regression", "tabular", "weights + biases"),
     ("svm", "regression", "tabular", "support-vector"),
     ("random-forest", "regression", "tabular", "tree nodes"),
+    ("linear-regression", "regression", "series", "coefficients + intercepts"),
 ])
 def test_every_baseline_fits_predicts_and_counts_its_parameters(name, task, kind, counted):
     data = tiny_dataset(task, kind)
