@@ -4,6 +4,7 @@ from pathlib import Path
 import click
 
 from kerascli.commands._common import data_options, json_option, log, warn
+from kerascli.commands.train import ImageSize
 
 
 def _parse_params(model, pairs):
@@ -38,7 +39,7 @@ def _parse_params(model, pairs):
 
 @click.command("compare")
 @click.argument("model")
-@click.option("--dataset", help="Registry name, CSV file or image folder (default: the model's "
+@click.option("--dataset", "-d", help="Registry name, CSV file or image folder (default: the model's "
                                 "own, e.g. iris for logreg and linreg, mnist for cnn).")
 @click.option("--baseline", "baselines", multiple=True, metavar="NAME",
               help="A scikit-learn baseline to include (repeatable): logistic-regression, "
@@ -50,19 +51,21 @@ def _parse_params(model, pairs):
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.png",
               help="Write a PNG: the metric per model as bars and, for classification, the "
                    "confusion matrices side by side.")
-@click.option("--epochs", type=int, help="Keras epochs (default: the model's for this dataset).")
-@click.option("--batch-size", type=int, help="Keras batch size.")
-@click.option("--learning-rate", type=float, help="Keras learning rate.")
+@click.option("--epochs", "-e", type=int,
+              help="Keras epochs (default: the model's for this dataset, as train).")
+@click.option("--batch-size", "-b", type=int, help="Keras batch size.")
+@click.option("--learning-rate", "--lr", "learning_rate", type=float, help="Keras learning rate.")
 @click.option("--optimizer", help="Keras optimizer (adam, sgd, rmsprop, ...).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A model option, e.g. --param hidden=64,32 --param dropout=0.1 for mlp.")
 @click.option("--label", help="Target column of a CSV table (or of iris).")
 @click.option("--features", help="Comma-separated feature columns (default: all but the label).")
-@click.option("--image-size", help="HEIGHTxWIDTH for image folders, e.g. 28x28.")
+@click.option("--image-size", type=ImageSize(),
+              help="Image folders: resize images to this size, e.g. 64 or 64x48.")
 @click.option("--jobs", "n_jobs", type=int, default=-1, show_default=True,
               help="Processes for scikit-learn estimators that run in parallel (-1: all cores).")
 @click.option("--seed", type=int, default=42, show_default=True, envvar="KERASCLI_SEED")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
               show_default=True, envvar="KERASCLI_OUT", help="Where the run directory is created.")
 @data_options
 @json_option
@@ -94,12 +97,6 @@ def command(model, dataset, baselines, repeats, plot, epochs, batch_size, learni
     from kerascli import artifacts, comparing
     from kerascli.errors import UserError
 
-    size = None
-    if image_size:
-        h, sep, w = image_size.lower().partition("x")
-        if not (sep and h.isdigit() and w.isdigit() and int(h) > 0 and int(w) > 0):
-            raise UserError(f"--image-size {image_size}: give HEIGHTxWIDTH, e.g. 28x28.")
-        size = (int(h), int(w))
     if plot is not None and plot.suffix.lower() != ".png":
         raise UserError(f"--plot {plot}: the file name must end in .png.")
     from kerascli import models
@@ -109,7 +106,7 @@ def command(model, dataset, baselines, repeats, plot, epochs, batch_size, learni
         epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, optimizer=optimizer,
         params=_parse_params(model, params), n_jobs=n_jobs, label=label,
         features=tuple(f.strip() for f in features.split(",") if f.strip()) if features else None,
-        image_size=size, data_dir=str(data_dir) if data_dir else None,
+        image_size=image_size, data_dir=str(data_dir) if data_dir else None,
         cache_dir=str(cache_dir) if cache_dir else None, out=str(out)).check()
     comparing.check_pair(config)
     artifacts.check_writable_dir(out)

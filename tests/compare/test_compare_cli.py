@@ -175,3 +175,27 @@ def test_help_imports_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          timeout=120, check=True).stdout.strip()
     assert out == "0 [] True"
+
+
+def test_csv_table_regression_with_label_and_features(tmp_path):
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.normal(size=40), rng.normal(size=40)
+    lines = ["x1,x2,note,y"] + [f"{a:.4f},{b:.4f},n,{2 * a - b + 0.01 * i:.4f}"
+                                for i, (a, b) in enumerate(zip(x1, x2))]
+    table = tmp_path / "t.csv"
+    table.write_text("\n".join(lines) + "\n")
+    doc = run_json(["linreg", "--dataset", str(table), "--label", "y", "--features", "x1,x2",
+                    "--epochs", "2", "--baseline", "linear-regression"], tmp_path)
+    assert doc["task"] == "regression" and doc["dataset"]["feature_names"] == ["x1", "x2"]
+    linear = doc["models"][1]
+    assert linear["n_params"] == 3 and linear["metrics"]["r2"]["mean"] > 0.99
+
+
+def test_a_baseline_for_the_wrong_task_of_a_csv_is_refused_before_training(tmp_path):
+    import datafiles
+
+    table = datafiles.write_csv(tmp_path / "c.csv", rows=20)  # label: classes a/b
+    result = invoke(["logreg", "--dataset", str(table), "--label", "label", "--features", "x1,x2",
+                     "--baseline", "linear-regression"], tmp_path)
+    assert result.exit_code == 2 and "does regression only" in result.stderr
+    assert "training keras" not in result.stderr
