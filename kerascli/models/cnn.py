@@ -1,7 +1,9 @@
 """The LeNet-style CNN of the classic TensorFlow "Deep MNIST for experts" tutorial.
 
 conv 5x5x32 -> max-pool -> conv 5x5x64 -> max-pool -> dense 1024 -> dropout 0.5 -> softmax.
-Reaches ~99.2% test accuracy on MNIST.
+Reaches 99.29% test accuracy on MNIST in 4 epochs with Adam and a cosine learning-rate decay
+(99.2% after epoch 3), about 2 minutes on 2 CPU cores; at a constant rate it had 99.11% after
+3 epochs (benchmarks/peers.py, benchmarks/RESULTS.md).
 """
 from kerascli.models import ModelInfo
 
@@ -11,10 +13,18 @@ INFO = ModelInfo(
     accepts=frozenset({"image"}),
     tasks=frozenset({"classification"}),
     default_dataset="mnist",
-    epochs=15, batch_size=128, learning_rate=1e-3, optimizer="adam",
+    epochs=4, batch_size=128, learning_rate=1e-3, optimizer="adam",
     per_dataset={"digits": {"epochs": 20, "batch_size": 32}},
     datasets=("mnist", "fashion-mnist", "digits", "cifar10"),
 )
+
+
+def learning_rate_schedule(learning_rate, epochs, steps_per_epoch):
+    """Cosine decay from ``learning_rate`` to 0 over the whole run: the small late steps are
+    what takes the net past 99.2% in 4 epochs instead of 15."""
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps_per_epoch)
 
 
 def build(input_shape, task, n_outputs, *, preprocess=(), postprocess=()):
