@@ -43,13 +43,14 @@ class LoadedRun:
         return datasets.CLASSIFICATION if softmax else datasets.REGRESSION
 
 
-def load_run(path):
-    """Load ``model.h5`` (a run directory or an .h5 file) with plain Keras, safely.
+def load_run(path, unsafe=False):
+    """Load ``model.h5`` (a run directory or an .h5 file) with plain Keras, safely: a model
+    that would run code from the file (Lambda layers) is refused unless ``unsafe``
+    (see :mod:`kerascli.safety`).
 
     Keras custom layers from kerascli are registered by ``import kerascli``.
     """
-    from kerascli import artifacts
-    from kerascli.runtime import keras_module
+    from kerascli import artifacts, safety
 
     path = Path(path)
     if path.is_dir():
@@ -64,12 +65,7 @@ def load_run(path):
         raise UserError(f"{path}: no such file or directory.")
     if model_path.suffix.lower() not in (".h5", ".hdf5"):
         raise DataError(model_path, "not an .h5 model file; give a run directory or an .h5 file.")
-    keras = keras_module()
-    try:
-        model = keras.models.load_model(str(model_path), compile=False, safe_mode=True)
-    except Exception as exc:  # h5py/Keras raise many types; all mean "not loadable"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(model_path, f"cannot load this Keras model ({first[:200]}).") from None
+    model = safety.load_model(model_path, unsafe=unsafe)
     record = _read_json(model_path.parent / "config.json")
     metrics = _read_json(model_path.parent / "metrics.json")
     return LoadedRun(model=model, model_path=model_path, record=record, metrics=metrics)
@@ -123,12 +119,12 @@ def _path(value):
     return Path(value) if value else None
 
 
-def evaluate_run(path, spec=None, data_dir=None, cache_dir=None):
+def evaluate_run(path, spec=None, data_dir=None, cache_dir=None, unsafe=False):
     """Reload a saved model and compute the test metrics :func:`kerascli.training.train`
     reported (identical on the same data). Returns a JSON-ready dict."""
     from kerascli import training
 
-    run = load_run(path)
+    run = load_run(path, unsafe=unsafe)
     dataset = test_dataset(run, spec, data_dir, cache_dir)
     metrics = training.evaluate_arrays(run.model, dataset.x_test, dataset.y_test, dataset.task,
                                        dataset.n_classes)
@@ -208,7 +204,7 @@ def table_rows(path, input_shape, feature_names=None):
     return values.to_numpy(dtype=np.float32)
 
 
-def predict_files(path, inputs, top_k=3):
+def predict_files(path, inputs, top_k=3, unsafe=False):
     """Predict every input (image files, or CSV files of rows) with the saved model.
 
     Returns a list of dicts: ``{"input", "top": [{"class", "index", "probability"}, ...]}``
@@ -218,7 +214,7 @@ def predict_files(path, inputs, top_k=3):
     import numpy as np
     from kerascli import training
 
-    run = load_run(path)
+    run = load_run(path, unsafe=unsafe)
     record = run.record or {}
     names = run.class_names
     entries, batch = [], []

@@ -200,15 +200,33 @@ def _validate(cfg):
                         "step runs without XLA); drop --jit.")
 
 
+def resolve_dataset(cfg):
+    """(registry name, path or None) of the dataset ``cfg`` trains on.
+
+    A CSV file is a ``csv`` table, except for a model that takes series and not tables
+    (lstm): then it is read as a ``series`` (windows of the CSV's numeric column).
+    """
+    name, path = datasets.resolve(cfg.dataset)
+    accepts = models.get(cfg.model).INFO.accepts
+    if name == "csv" and datasets.TABULAR not in accepts and datasets.SERIES in accepts:
+        name = "series"
+    return name, path
+
+
 def check_compatible(cfg):
     """Refuse a model/dataset pair that cannot work, without loading any data."""
-    models.check_compatible(cfg.model, datasets.info(cfg.dataset))
+    name, _ = resolve_dataset(cfg)
+    models.check_compatible(cfg.model, datasets.get(name).INFO)
 
 
 def load_data(cfg):
     """Check the model/dataset pair, then load the dataset ``cfg`` names."""
     check_compatible(cfg)
-    dataset = datasets.load(cfg.dataset, cfg.load_options())
+    name, path = resolve_dataset(cfg)
+    options = cfg.load_options()
+    if path is not None:
+        options = dataclasses.replace(options, path=path)
+    dataset = datasets.get(name).load(options)
     check_task(cfg.model, dataset)
     return dataset
 
@@ -437,7 +455,7 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False):
     from kerascli import runtime
     from kerascli.progress import progress_callback
 
-    from kerascli import distribute, pipeline
+    from kerascli import distribute
 
     keras = runtime.keras_module()
     check_task(cfg.model, dataset)
@@ -455,7 +473,18 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False):
         run_dir = Path(run_dir)
         artifacts.write_json(run_dir / "config.json",
                              run_record(cfg, dataset, model) | {"runtime": run.record(model)})
-    all_callbacks = list(callbacks)
+    # the NaN guard first: a diverged epoch must not reach the backup; then the epoch backup
+    # (RUN_DIR/backup, for --resume), whose on_train_begin restores before anyone reads the epoch
+    from kerascli import resume, safety
+    all_callbacks = [safety.divergence_guard(cfg.epochs, cfg.learning_rate),
+                     resume.rng_callback()]
+    first_epoch, earlier_history = 0, {}
+    if run_dir is not None and run.chief:
+        first_epoch = resume.completed_epochs(run_dir)
+        partial, earlier_history = resume.history_callback(run_dir, first_epoch)
+        all_callbacks += [resume.backup_callback(run_dir), resume.check_callback(first_epoch),
+                          partial]
+    all_callbacks += list(callbacks)
     if not quiet:
         model.summary(print_fn=lambda text, *_, **__: print(text, file=sys.stderr))
         progress = progress_callback(cfg.epochs, steps=steps_per_epoch)
@@ -468,25 +497,18 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False):
 
     validation = (x_val, y_val) if x_val is not None else None
     started = time.perf_counter()
-    if run.custom_loop:
-        history = distribute.fit_custom_loop(
-            model, x_fit, y_fit, strategy=run.strategy, epochs=cfg.epochs,
-            batch_size=cfg.batch_size, seed=cfg.seed,
-            classification=dataset.task == CLASSIFICATION, validation_data=validation,
-            callbacks=all_callbacks)
-    else:
-        if TF_DATA_FEED:
-            fit_args = dict(x=pipeline.from_arrays(x_fit, y_fit, batch_size=cfg.batch_size,
-                                                   seed=cfg.seed), shuffle=False)
-            if validation is not None:
-                validation = pipeline.from_arrays(x_val, y_val, batch_size=cfg.batch_size,
-                                                  shuffle=False)
-        else:
-            fit_args = dict(x=x_fit, y=y_fit, batch_size=cfg.batch_size, shuffle=True)
-        history = model.fit(**fit_args, epochs=cfg.epochs, validation_data=validation,
-                            callbacks=all_callbacks, verbose=0).history
+    try:
+        history = _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset,
+                       steps_per_epoch, first_epoch)
+    except safety.Diverged as exc:
+        if run_dir is not None:
+            artifacts.mark_incomplete(run_dir, "diverged")
+            exc.marked = True
+        raise
     train_seconds = time.perf_counter() - started
     history = {k: [float(v) for v in values] for k, values in history.items()}
+    if earlier_history:  # a resumed run: the epochs before the restore come from the last run
+        history = {k: earlier_history.get(k, [])[:first_epoch] + v for k, v in history.items()}
 
     started = time.perf_counter()
     if run.custom_loop:  # Keras' predict() cannot run under a multi-worker strategy
@@ -506,6 +528,32 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False):
     if run_dir is not None:
         result.artifacts = save_run(run_dir, result, dataset)
     return result
+
+
+def _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset, steps_per_epoch,
+         first_epoch):
+    """Run the training loop; returns the history dict."""
+    from kerascli import distribute, pipeline, resume
+
+    if run.custom_loop:
+        return distribute.fit_custom_loop(
+            model, x_fit, y_fit, strategy=run.strategy, epochs=cfg.epochs,
+            batch_size=cfg.batch_size, seed=cfg.seed,
+            classification=dataset.task == CLASSIFICATION, validation_data=validation,
+            callbacks=all_callbacks)
+    if TF_DATA_FEED:
+        # epoch e's order depends on (seed, e) only, so a resumed run sees the same batches
+        fit_args = dict(x=resume.epoch_feed(x_fit, y_fit, batch_size=cfg.batch_size,
+                                            seed=cfg.seed, first_epoch=first_epoch,
+                                            epochs=cfg.epochs),
+                        steps_per_epoch=steps_per_epoch, shuffle=False)
+        if validation is not None:
+            validation = pipeline.from_arrays(*validation, batch_size=cfg.batch_size,
+                                              shuffle=False)
+    else:
+        fit_args = dict(x=x_fit, y=y_fit, batch_size=cfg.batch_size, shuffle=True)
+    return model.fit(**fit_args, epochs=cfg.epochs, validation_data=validation,
+                     callbacks=all_callbacks, verbose=0).history
 
 
 # ---------------------------------------------------------------- metrics
@@ -569,7 +617,7 @@ def run_record(cfg, dataset, model=None):
     from kerascli import __version__, runtime
 
     options = cfg.load_options()
-    _, path = datasets.resolve(cfg.dataset)
+    name, path = resolve_dataset(cfg)
     load = {k: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v)
             for k, v in dataclasses.asdict(options).items()}
     load["path"] = str(Path(path).resolve()) if path is not None else None
@@ -578,7 +626,7 @@ def run_record(cfg, dataset, model=None):
         "created": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "config": cfg.to_dict(),
         "dataset": dataset.describe(),
-        "dataset_name": datasets.resolve(cfg.dataset)[0],  # registry key to reload it with
+        "dataset_name": name,  # registry key to reload it with
         "load_options": load,
         "background": background_of(dataset.x_train) if dataset.kind == datasets.IMAGE else None,
         "input_shape": list(dataset.input_shape),
@@ -616,6 +664,8 @@ def save_run(run_dir, result, dataset):
                 title=f"{result.config.model} on {dataset.name}: test set")
     written["model"] = artifacts.save_model_h5(result.model, run_dir / RUN_MODEL_FILE)
     artifacts.mark_complete(run_dir)
+    from kerascli import resume
+    (run_dir / resume.PARTIAL_HISTORY).unlink(missing_ok=True)
     return {k: str(v) for k, v in written.items()}
 
 

@@ -12,8 +12,11 @@ from kerascli.commands._common import json_option
                 type=click.Path(path_type=Path))
 @click.option("--top-k", "-k", type=click.IntRange(min=1), default=3, show_default=True,
               help="How many classes to show per input, most probable first.")
+@click.option("--unsafe", is_flag=True,
+              help="Allow a model whose loading runs Python code stored in the file (Lambda "
+                   "layers). Only for files from a source you trust.")
 @json_option
-def command(model, inputs, top_k, as_json):
+def command(model, inputs, top_k, unsafe, as_json):
     """Predict image files or CSV rows with a saved model.
 
     MODEL is a run directory made by `kerascli train` or a model.h5 file. Images (PNG,
@@ -30,7 +33,7 @@ def command(model, inputs, top_k, as_json):
     from kerascli.commands._common import emit_json, stdout_console
     from kerascli.report import table, print_table
 
-    entries = inference.predict_files(model, inputs, top_k=top_k)
+    entries = inference.predict_files(model, inputs, top_k=top_k, unsafe=unsafe)
     if as_json:
         emit_json({"model": str(model), "predictions": entries})
         return

@@ -115,6 +115,10 @@ def make_command(info):
                      show_default=True,
                      help="mixed: bfloat16 (compute capability >= 8) or float16 (7.x) compute "
                           "with float32 weights; GPU only."),
+        click.Option(["--resume"], type=click.Path(file_okay=False, path_type=Path),
+                     metavar="RUN_DIR",
+                     help="Continue a run that was interrupted or killed, from its last "
+                          "completed epoch, with the options in its config.json."),
         click.Option(["--jit/--no-jit"], default=None,
                      help="XLA-compile the training step. [default: Keras' choice per device: "
                           "off on CPU, where it measured slower]"),
@@ -135,31 +139,63 @@ def make_command(info):
     return data_options(json_option(command))
 
 
+def _given_options(kwargs):
+    """The options the user typed (not defaults, not environment variables), by name."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    given = {}
+    for name, value in kwargs.items():
+        if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE:
+            if name == "features" and value:
+                value = tuple(f.strip() for f in value.split(",") if f.strip())
+            given[name] = value
+    return given
+
+
 def _run(info, kwargs):
-    from kerascli import artifacts, distribute, training
+    from kerascli import artifacts, distribute, interrupt, resume, training
 
     as_json = kwargs.pop("as_json")
-    params = {p.name: kwargs.pop(p.name) for p in info.params}
-    features = kwargs.pop("features")
-    cfg = training.make_config(
-        info.name, kwargs.pop("dataset"), epochs=kwargs.pop("epochs"),
-        batch_size=kwargs.pop("batch_size"), learning_rate=kwargs.pop("learning_rate"),
-        optimizer=kwargs.pop("optimizer"), params={k: v for k, v in params.items() if v is not None},
-        features=tuple(f.strip() for f in features.split(",") if f.strip()) if features else None,
-        **kwargs)
-    training.check_compatible(cfg)  # before any data loads
-    training.check_runtime(cfg)  # --precision mixed needs a GPU
-    artifacts.check_writable_dir(cfg.out)  # fail fast, before the data and the training
-    log(f"loading dataset {cfg.dataset} ...")
-    dataset = training.load_data(cfg)
-    if cfg.strategy == "multiworker" and not distribute.is_chief():
-        run_dir = distribute.scratch_dir()  # workers other than the chief write no run
+    resume_dir = kwargs.pop("resume")
+    if resume_dir is not None:
+        cfg = resume.load_config(resume_dir, info.name)
+        resume.check_no_conflict(cfg, _given_options(kwargs), resume_dir)
     else:
-        run_dir = artifacts.new_run_dir(cfg.out, f"{info.name}-{dataset.name}")
-    log(f"training {info.name} on {dataset.name}: {len(dataset.x_train):,} training examples, "
-        f"{cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.optimizer} lr {cfg.learning_rate:g}, "
-        f"seed {cfg.seed}")
-    result = training.train(cfg, dataset, run_dir=run_dir)
+        params = {p.name: kwargs.pop(p.name) for p in info.params}
+        features = kwargs.pop("features")
+        cfg = training.make_config(
+            info.name, kwargs.pop("dataset"), epochs=kwargs.pop("epochs"),
+            batch_size=kwargs.pop("batch_size"), learning_rate=kwargs.pop("learning_rate"),
+            optimizer=kwargs.pop("optimizer"),
+            params={k: v for k, v in params.items() if v is not None},
+            features=tuple(f.strip() for f in features.split(",") if f.strip()) if features else None,
+            **kwargs)
+    with interrupt.guard(f"train {info.name}") as watch:
+        training.check_compatible(cfg)  # before any data loads
+        training.check_runtime(cfg)  # --precision mixed needs a GPU
+        # fail fast, before the data and the training
+        artifacts.check_writable_dir(resume_dir if resume_dir is not None else cfg.out)
+        log(f"loading dataset {cfg.dataset} ...")
+        watch.stage = "loading data"
+        dataset = training.load_data(cfg)
+        if cfg.strategy == "multiworker" and not distribute.is_chief():
+            run_dir = distribute.scratch_dir()  # workers other than the chief write no run
+        elif resume_dir is not None:
+            run_dir = resume_dir
+            artifacts.mark_incomplete(run_dir, "running")
+            watch.run_dir = run_dir
+            log(f"resuming {run_dir} after epoch {resume.completed_epochs(run_dir)}/{cfg.epochs}")
+        else:
+            run_dir = artifacts.new_run_dir(cfg.out, f"{info.name}-{dataset.name}")
+            watch.run_dir = run_dir
+        if watch.run_dir is not None:
+            watch.resume = f"kerascli train {info.name} --resume {run_dir}"
+        log(f"training {info.name} on {dataset.name}: {len(dataset.x_train):,} training examples, "
+            f"{cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.optimizer} lr "
+            f"{cfg.learning_rate:g}, seed {cfg.seed}")
+        result = training.train(cfg, dataset, run_dir=run_dir,
+                                callbacks=[watch.callback(cfg.epochs)])
     show_result(result, as_json)
 
 

@@ -1,0 +1,185 @@
+"""Resuming a training run that was killed: ``kerascli train MODEL --resume RUN_DIR``.
+
+* Every epoch, Keras' ``BackupAndRestore`` saves the weights, the optimizer state and the
+  epoch count in ``RUN_DIR/backup`` (a directory of its own: Keras deletes it when training
+  ends), keeping the previous copy too, so a kill during a save falls back one epoch.
+* The resumed run reuses the run's ``config.json`` (same model, data, split, seed) and
+  continues from the last completed epoch.
+* The training data order of epoch ``e`` is a pure function of ``(seed, e)``
+  (:func:`epoch_feed`), not of how many epochs this process has run, so epochs ``k..`` of a
+  resumed run see the same batches as those of an uninterrupted run; the final metrics match
+  within floating-point noise.
+* ``history.partial.json`` keeps the finished epochs' metrics so history.csv stays whole.
+"""
+import json
+from pathlib import Path
+
+from kerascli import artifacts
+from kerascli.errors import UserError
+
+BACKUP_DIR = "backup"
+METADATA = "training_metadata.json"  # written by keras.callbacks.BackupAndRestore
+PARTIAL_HISTORY = "history.partial.json"
+
+
+def backup_callback(run_dir):
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    return keras.callbacks.BackupAndRestore(str(Path(run_dir) / BACKUP_DIR), save_freq="epoch",
+                                            double_checkpoint=True, delete_checkpoint=True)
+
+
+def completed_epochs(run_dir):
+    """Epochs the backup in ``run_dir`` holds (0 when there is none)."""
+    path = Path(run_dir) / BACKUP_DIR / METADATA
+    if not path.is_file():
+        return 0
+    try:
+        return int(json.loads(path.read_text(encoding="utf-8"))["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0  # Keras falls back to the previous copy, or starts over; checked at fit time
+
+
+def epoch_feed(x, y, *, batch_size, seed, first_epoch, epochs):
+    """A ``tf.data.Dataset`` of the training batches of epochs ``first_epoch .. epochs-1``.
+
+    Epoch ``e`` visits the rows in the order of ``argsort(stateless_uniform(seed, e))``: the
+    same in a run resumed at epoch ``e`` as in one that never stopped. Batches are gathered
+    from the in-memory arrays. Fit it with ``steps_per_epoch`` (the dataset spans all epochs).
+    """
+    from kerascli import pipeline
+    tf = pipeline._tf()
+    n = len(x)
+    xs, ys = tf.constant(x), tf.constant(y)
+    base = tf.constant(int(seed) % (2 ** 31), tf.int64)
+
+    def one_epoch(epoch):
+        keys = tf.random.stateless_uniform([n], seed=tf.stack([base, epoch]))
+        return tf.data.Dataset.from_tensor_slices(tf.argsort(keys)).batch(batch_size)
+
+    data = tf.data.Dataset.range(first_epoch, epochs).flat_map(one_epoch)
+    data = data.map(lambda i: (tf.gather(xs, i), tf.gather(ys, i)),
+                    num_parallel_calls=pipeline.AUTOTUNE, deterministic=True)
+    return data.prefetch(pipeline.AUTOTUNE)
+
+
+def rng_callback():
+    """Restart every layer's random stream (Dropout masks, augmentation) at each epoch from
+    ``(its seed, epoch)``: BackupAndRestore does not save these streams, so without this a
+    resumed run would draw other dropout masks than an uninterrupted one."""
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+
+    class EpochSeededRandomness(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self._generators = [(sg, int(sg.state.numpy()[0]))
+                                for layer in self.model._flatten_layers()
+                                for sg in getattr(layer, "_seed_generators", [])]
+
+        def on_epoch_begin(self, epoch, logs=None):
+            for sg, seed in self._generators:  # room for 2**20 draws per epoch
+                sg.state.assign([seed, (epoch << 20) % 2 ** 32])
+
+    return EpochSeededRandomness()
+
+
+def check_callback(first_epoch):
+    """Refuse to go on if Keras restored another epoch than the data feed was built for."""
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+
+    class CheckRestoredEpoch(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            restored = int(getattr(self.model, "_initial_epoch", 0) or 0)
+            if restored != first_epoch:
+                raise UserError(f"the backup restored epoch {restored}, not {first_epoch} as its "
+                                "metadata said (a damaged backup); start the run again.")
+
+    return CheckRestoredEpoch()
+
+
+def history_callback(run_dir, first_epoch):
+    """Keep the finished epochs' metrics in ``history.partial.json`` (for a resumed run's
+    history.csv); returns (callback, history so far)."""
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    path = Path(run_dir) / PARTIAL_HISTORY
+    earlier = {}
+    if first_epoch and path.is_file():
+        try:
+            earlier = {k: list(v)[:first_epoch] for k, v in
+                       json.loads(path.read_text(encoding="utf-8")).items()}
+        except (OSError, ValueError, AttributeError, TypeError):
+            earlier = {}
+    history = {k: list(v) for k, v in earlier.items()}
+
+    class PartialHistory(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            for key, value in (logs or {}).items():
+                history.setdefault(key, []).append(float(value))
+            artifacts.write_json(path, history)
+
+    return PartialHistory(), earlier
+
+
+def load_config(run_dir, model):
+    """The :class:`kerascli.training.TrainConfig` recorded in ``RUN_DIR/config.json``."""
+    from kerascli import training
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise UserError(f"--resume {run_dir}: no such run directory.")
+    path = run_dir / "config.json"
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        stored = dict(record["config"])
+    except FileNotFoundError:
+        raise UserError(f"--resume {run_dir}: no config.json there (the run stopped before "
+                        "training began); start it again without --resume.") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"--resume {run_dir}: config.json is unreadable ({exc}).") from None
+    if artifacts.is_complete(run_dir):
+        raise UserError(f"--resume {run_dir}: this run already finished; nothing to resume.")
+    if stored.get("model") != model:
+        raise UserError(f"--resume {run_dir}: that run trained {stored.get('model')!r}, not "
+                        f"{model!r}; use kerascli train {stored.get('model')} --resume {run_dir}.")
+    params = tuple((k, tuple(v) if isinstance(v, list) else v)
+                   for k, v in (stored.pop("params", None) or {}).items())
+    for key in ("features", "image_size"):
+        if stored.get(key) is not None:
+            stored[key] = tuple(stored[key])
+    known = {f.name for f in __import__("dataclasses").fields(training.TrainConfig)}
+    try:
+        cfg = training.TrainConfig(params=params, **{k: v for k, v in stored.items() if k in known})
+    except TypeError as exc:
+        raise UserError(f"--resume {run_dir}: config.json does not describe a train run ({exc}).") \
+            from None
+    training._validate(cfg)
+    return cfg
+
+
+def check_no_conflict(cfg, given, run_dir):
+    """Refuse options given on the command line that differ from the run's config.json.
+
+    ``given``: option name -> value, only for options the user actually set.
+    """
+    recorded = cfg.to_dict()
+    recorded.update(recorded.pop("params"))
+    for name, value in given.items():
+        if name not in recorded:
+            continue
+        old = recorded[name]
+        new = list(value) if isinstance(value, tuple) else value
+        new = str(new) if isinstance(new, Path) else new
+        if isinstance(old, float) or isinstance(new, float):
+            same = old is not None and new is not None and float(old) == float(new)
+        else:
+            same = old == new
+        if not same:
+            raise UserError(f"--{name.replace('_', '-')} {_show(new)} conflicts with the run being "
+                            f"resumed ({_show(old)} in {Path(run_dir) / 'config.json'}); drop it "
+                            "to resume the run as it was.")
+
+
+def _show(value):
+    return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)

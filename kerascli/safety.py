@@ -1,0 +1,100 @@
+"""Untrusted model files and diverging training.
+
+* :func:`load_model` opens a saved Keras model with ``safe_mode`` on: a model whose loading
+  would run arbitrary Python (a ``Lambda`` layer holding a pickled function) is refused with
+  one line unless the user passes ``--unsafe``; a model naming custom classes kerascli does not
+  know is refused too (nothing is imported to find them). Keras' own ``.h5`` loader honours
+  ``safe_mode`` since keras 3.11 (advisory GHSA-36rr-ww3j-vrjv).
+* :func:`divergence_guard` stops training at the end of the first epoch whose loss is NaN or
+  infinite, before that epoch's weights are backed up or saved, and raises :class:`Diverged`
+  (a :class:`UserError`: one line, exit code 2) naming the epoch and the learning rate.
+"""
+import math
+from pathlib import Path
+
+from kerascli.errors import DataError, UserError
+
+
+class Diverged(UserError):
+    """Training produced a NaN or infinite loss; nothing was saved as the final model."""
+
+    def __init__(self, message, epoch=None):
+        self.epoch = epoch
+        super().__init__(message)
+
+
+def divergence_guard(epochs, learning_rate=None, option="--learning-rate"):
+    """A Keras callback raising :class:`Diverged` when an epoch ends with a non-finite loss.
+
+    Put it before BackupAndRestore and checkpoints in the callback list, so the diverged
+    weights are never written. Checked once per epoch (the logs are host floats then), which
+    costs nothing per step.
+    """
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+
+    class DivergenceGuard(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            bad = {k: v for k, v in (logs or {}).items()
+                   if k in ("loss", "val_loss") and not math.isfinite(float(v))}
+            if bad:
+                key, value = next(iter(bad.items()))
+                lr = f" (now {learning_rate:g})" if learning_rate is not None else ""
+                raise Diverged(f"training diverged at epoch {epoch + 1}/{epochs}: {key} is "
+                               f"{float(value)}; the model was not saved; lower {option}{lr}, "
+                               "e.g. by 10x.", epoch=epoch + 1)
+
+    return DivergenceGuard()
+
+
+def load_model(path, unsafe=False):
+    """Load a Keras model file without running code from it (unless ``unsafe``).
+
+    Raises :class:`DataError` with one line: not a model file, damaged, needs code (Lambda),
+    or uses unknown custom objects.
+    """
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    path = Path(path)
+    _check_hdf5(path)
+    try:
+        return keras.models.load_model(str(path), compile=False, safe_mode=not unsafe)
+    except Exception as exc:  # h5py/Keras raise many types; all mean "not loadable"
+        text = str(exc).strip()
+        if "arbitrary code execution" in text or "safe_mode" in text:
+            raise DataError(path, "refused: loading this model would run Python code stored in "
+                                  "it (a Lambda layer); if you trust where it came from, pass "
+                                  "--unsafe.") from None
+        if text.startswith(("Unknown layer", "Unknown object", "Could not locate")) \
+                or "custom_object_scope" in text:
+            name = text.split("'")[1] if text.count("'") >= 2 else "?"
+            raise DataError(path, f"refused: it uses a custom class {name!r} that kerascli does "
+                                  "not provide (it would need its code); use kerascli's own "
+                                  "models.") from None
+        first = text.splitlines()[0] if text else type(exc).__name__
+        raise DataError(path, f"cannot load this Keras model ({first[:200]}).") from None
+
+
+def _check_hdf5(path):
+    """A quick structural check before Keras sees the file: is it HDF5, is it whole?"""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file.") from None
+    except OSError as exc:
+        raise DataError(path, f"cannot read it ({exc.strerror or exc}).") from None
+    if head != b"\x89HDF\r\n\x1a\n":
+        raise DataError(path, "not an HDF5 file (a Keras .h5 model starts with the HDF5 "
+                              "signature); give a model saved by kerascli train.")
+    import h5py
+    try:
+        with h5py.File(path, "r") as f:
+            if "model_config" not in f.attrs:
+                raise DataError(path, "an HDF5 file without a Keras model in it (weights only?); "
+                                      "give a model saved by kerascli train.")
+    except DataError:
+        raise
+    except Exception as exc:  # truncated or damaged: h5py raises OSError and friends
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DataError(path, f"a damaged or truncated HDF5 file ({first[:160]}).") from None
