@@ -67,20 +67,24 @@ def _json_default(obj):
     raise TypeError(f"not JSON serializable: {type(obj).__name__}")
 
 
-def check_writable_dir(path, min_free=MIN_FREE_BYTES):
-    """Fail fast (before any training) if ``path`` cannot hold a run's artifacts."""
+def check_writable_dir(path, min_free=MIN_FREE_BYTES, option=None):
+    """Fail fast (before any training) if ``path`` cannot hold a run's artifacts: it (or the
+    nearest existing parent) must be a writable directory on a disk with ``min_free`` bytes
+    free. ``option`` names the option in the message (default ``--out PATH``)."""
     path = Path(path)
-    probe = path
-    while not probe.exists():
+    option = option or f"--out {path}"
+    fix = f"choose another {option.split()[0]}"
+    probe = path.absolute()
+    while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     if not probe.is_dir():
-        raise UserError(f"--out {path}: {probe} is a file, not a directory; choose another --out.")
+        raise UserError(f"{option}: {probe} is a file, not a directory; {fix}.")
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise UserError(f"--out {path}: {probe} is not writable; choose another --out.")
+        raise UserError(f"{option}: {probe} is not writable; {fix}.")
     free = shutil.disk_usage(probe).free
     if free < min_free:
-        raise UserError(f"--out {path}: only {free // 2**20} MiB free on that disk "
-                        f"(need at least {min_free // 2**20} MiB); free space or choose another --out.")
+        raise UserError(f"{option}: only {free // 2**20} MiB free on that disk "
+                        f"(need at least {min_free // 2**20} MiB); free space or {fix}.")
 
 
 def new_run_dir(out, name):

@@ -51,6 +51,12 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except UserError as exc:
             raise UsageFailure(str(exc)) from None
+        except click.UsageError as exc:
+            # a bad option value: one line naming the option (Click would add two usage lines)
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: show its help
+                raise
+            where = f" (see: {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
+            raise UsageFailure(exc.format_message() + where) from None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -105,9 +105,11 @@ def guard(command):
             from None
     except Exception as exc:
         if watch.run_dir is not None and not getattr(exc, "marked", False):
+            from kerascli.safety import Diverged
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             with contextlib.suppress(OSError):
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                artifacts.mark_incomplete(watch.run_dir, f"failed: {first}")
+                artifacts.mark_incomplete(watch.run_dir, "diverged" if isinstance(exc, Diverged)
+                                          else f"failed: {first}")
         raise
     finally:
         if main_thread and previous is not None:

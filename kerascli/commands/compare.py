@@ -94,7 +94,7 @@ def command(model, dataset, baselines, repeats, plot, epochs, batch_size, learni
       kerascli compare cnn --dataset fashion-mnist --epochs 3 --plot cnn-vs-sklearn.png
       kerascli compare mlp --dataset digits --baseline random-forest --baseline knn --json
     """
-    from kerascli import artifacts, comparing
+    from kerascli import artifacts, comparing, interrupt
     from kerascli.errors import UserError
 
     if plot is not None and plot.suffix.lower() != ".png":
@@ -109,24 +109,30 @@ def command(model, dataset, baselines, repeats, plot, epochs, batch_size, learni
         image_size=image_size, data_dir=str(data_dir) if data_dir else None,
         cache_dir=str(cache_dir) if cache_dir else None, out=str(out)).check()
     comparing.check_pair(config)
-    artifacts.check_writable_dir(out)
-    data = comparing.load_dataset(config)
-    comparing.chosen_baselines(config, data)  # a CSV's task is known now: refuse before training
-    log(f"dataset: {data.name} ({data.task}), {len(data.x_train)} training and "
-        f"{len(data.x_test)} test rows, from {data.source}")
-
-    run_dir = artifacts.new_run_dir(out, f"compare-{model}-{data.name}")
-    artifacts.write_json(run_dir / "config.json", config.to_dict())
-    result = comparing.compare(config, data, run_dir=run_dir, log=log, warn=warn)
-    doc = result.to_dict()
-    files = {"results": str(run_dir / "results.json"), "config": str(run_dir / "config.json"),
-             "keras_run": str(run_dir / "keras")}
     if plot is not None:
-        files["plot"] = str(comparing.plot(result, plot))
-    doc["run_dir"] = str(run_dir)
-    doc["files"] = files
-    artifacts.write_json(run_dir / "results.json", doc)
-    artifacts.mark_complete(run_dir)
+        artifacts.check_writable_dir(plot.parent, option=f"--plot {plot}")
+    with interrupt.guard(f"compare {model}") as watch:
+        artifacts.check_writable_dir(out)  # fail fast, before the data and the training
+        watch.stage = "loading data"
+        data = comparing.load_dataset(config)
+        comparing.chosen_baselines(config, data)  # a CSV's task is known now: refuse before training
+        log(f"dataset: {data.name} ({data.task}), {len(data.x_train)} training and "
+            f"{len(data.x_test)} test rows, from {data.source}")
+
+        run_dir = artifacts.new_run_dir(out, f"compare-{model}-{data.name}")
+        watch.run_dir, watch.stage = run_dir, "training the models"
+        artifacts.write_json(run_dir / "config.json", config.to_dict())
+        result = comparing.compare(config, data, run_dir=run_dir, log=log, warn=warn)
+        watch.stage = "writing the results"
+        doc = result.to_dict()
+        files = {"results": str(run_dir / "results.json"), "config": str(run_dir / "config.json"),
+                 "keras_run": str(run_dir / "keras")}
+        if plot is not None:
+            files["plot"] = str(comparing.plot(result, plot))
+        doc["run_dir"] = str(run_dir)
+        doc["files"] = files
+        artifacts.write_json(run_dir / "results.json", doc)
+        artifacts.mark_complete(run_dir)
 
     if as_json:
         from kerascli.commands._common import emit_json

@@ -54,7 +54,7 @@ def command(file, column, date_column, fill, lags, horizon, test_size, target, e
       kerascli forecast prices.csv --column "Adj Close" --lags 30 --horizon 5
       kerascli forecast sensor.csv --target levels --fill interpolate --json
     """
-    from kerascli import artifacts
+    from kerascli import artifacts, interrupt
     from kerascli.forecasting import ForecastConfig, check_series, config_dict, load_series, run
 
     config = ForecastConfig(path=str(file) if file is not None else None, column=column,
@@ -62,33 +62,39 @@ def command(file, column, date_column, fill, lags, horizon, test_size, target, e
                             test_size=test_size, target=target, epochs=epochs,
                             batch_size=batch_size, learning_rate=learning_rate, units=units,
                             seed=seed).check()
-    artifacts.check_writable_dir(out)
-    series = load_series(config)
-    check_series(config, series)
-    for note in series.notes:
-        warn(f"{series.source}: {note}")
-    log(f"series: {series.source}, column {series.column!r}, {len(series)} rows"
-        + (f" from {series.describe()['first_date']} to {series.describe()['last_date']}"
-           if series.dates is not None else ""))
+    with interrupt.guard("forecast") as watch:
+        artifacts.check_writable_dir(out)  # fail fast, before the data and the training
+        watch.stage = "loading data"
+        series = load_series(config)
+        check_series(config, series)
+        for note in series.notes:
+            warn(f"{series.source}: {note}")
+        log(f"series: {series.source}, column {series.column!r}, {len(series)} rows"
+            + (f" from {series.describe()['first_date']} to {series.describe()['last_date']}"
+               if series.dates is not None else ""))
 
-    stem = "sp500" if file is None else file.stem
-    run_dir = artifacts.new_run_dir(out, f"forecast-{stem}")
-    artifacts.write_json(run_dir / "config.json", config_dict(config))
-    result = run(config, series=series)
-    artifacts.write_json(run_dir / "config.json", config_dict(config, result))
-    payload = result.to_dict()
-    files = {"model": run_dir / "model.h5", "config": run_dir / "config.json",
-             "metrics": run_dir / "metrics.json", "predictions": run_dir / "predictions.csv"}
-    if plot:
-        from kerascli.forecasting import plot as plot_forecast
-        files["plot"] = plot_forecast(result, run_dir / "forecast.png")
-    from kerascli.forecasting import predictions_csv
-    artifacts.write_text(files["predictions"], predictions_csv(result))
-    payload["run_dir"] = str(run_dir)
-    payload["files"] = {k: str(v) for k, v in files.items()}
-    artifacts.write_json(files["metrics"], payload)
-    artifacts.save_model_h5(result.model, files["model"])  # last: saving .h5 alters the model
-    artifacts.mark_complete(run_dir)
+        stem = "sp500" if file is None else file.stem
+        run_dir = artifacts.new_run_dir(out, f"forecast-{stem}")
+        watch.run_dir = run_dir
+        artifacts.write_json(run_dir / "config.json", config_dict(config))
+        from kerascli.safety import divergence_guard
+        result = run(config, series=series,
+                     callbacks=[divergence_guard(epochs, learning_rate), watch.callback(epochs)])
+        watch.stage = "writing the results"
+        artifacts.write_json(run_dir / "config.json", config_dict(config, result))
+        payload = result.to_dict()
+        files = {"model": run_dir / "model.h5", "config": run_dir / "config.json",
+                 "metrics": run_dir / "metrics.json", "predictions": run_dir / "predictions.csv"}
+        if plot:
+            from kerascli.forecasting import plot as plot_forecast
+            files["plot"] = plot_forecast(result, run_dir / "forecast.png")
+        from kerascli.forecasting import predictions_csv
+        artifacts.write_text(files["predictions"], predictions_csv(result))
+        payload["run_dir"] = str(run_dir)
+        payload["files"] = {k: str(v) for k, v in files.items()}
+        artifacts.write_json(files["metrics"], payload)
+        artifacts.save_model_h5(result.model, files["model"])  # last: saving .h5 alters the model
+        artifacts.mark_complete(run_dir)
 
     if as_json:
         from kerascli.commands._common import emit_json
