@@ -40,27 +40,43 @@ def completed_epochs(run_dir):
         return 0  # Keras falls back to the previous copy, or starts over; checked at fit time
 
 
-def epoch_feed(x, y, *, batch_size, seed, first_epoch, epochs):
-    """A ``tf.data.Dataset`` of the training batches of epochs ``first_epoch .. epochs-1``.
+def epoch_feed(x, y, *, batch_size, seed):
+    """(``tf.data.Dataset``, Keras callback): the training batches, epoch by epoch.
 
     Epoch ``e`` visits the rows in the order of ``argsort(stateless_uniform(seed, e))``: the
-    same in a run resumed at epoch ``e`` as in one that never stopped. Batches are gathered
-    from the in-memory arrays. Fit it with ``steps_per_epoch`` (the dataset spans all epochs).
+    same in a run resumed at epoch ``e`` as in one that never stopped (a plain
+    ``shuffle(reshuffle_each_iteration=True)`` restarts its sequence in a new process). The
+    dataset counts the iterators Keras opens, one per epoch; the callback (put it after
+    BackupAndRestore) sets the count to the epoch training starts from. Batches are gathered
+    from the in-memory arrays; the last one of an epoch may be short, as with ``batch``.
     """
+    import math
+
     from kerascli import pipeline
     tf = pipeline._tf()
+    from kerascli.runtime import keras_module
+    keras = keras_module()
     n = len(x)
     xs, ys = tf.constant(x), tf.constant(y)
     base = tf.constant(int(seed) % (2 ** 31), tf.int64)
+    epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="kerascli_feed_epoch")
 
-    def one_epoch(epoch):
-        keys = tf.random.stateless_uniform([n], seed=tf.stack([base, epoch]))
-        return tf.data.Dataset.from_tensor_slices(tf.argsort(keys)).batch(batch_size)
+    def one_epoch(_):
+        e = epoch.assign_add(1) - 1  # once per iterator, i.e. per epoch
+        keys = tf.random.stateless_uniform([n], seed=tf.stack([base, e]))
+        return tf.data.Dataset.from_tensor_slices(tf.argsort(keys))
 
-    data = tf.data.Dataset.range(first_epoch, epochs).flat_map(one_epoch)
+    data = tf.data.Dataset.range(1).flat_map(one_epoch).batch(batch_size)
     data = data.map(lambda i: (tf.gather(xs, i), tf.gather(ys, i)),
                     num_parallel_calls=pipeline.AUTOTUNE, deterministic=True)
-    return data.prefetch(pipeline.AUTOTUNE)
+    # a known length: Keras then opens a fresh iterator for every epoch
+    data = data.apply(tf.data.experimental.assert_cardinality(math.ceil(n / batch_size)))
+
+    class StartEpoch(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            epoch.assign(int(getattr(self.model, "_initial_epoch", 0) or 0))
+
+    return data.prefetch(pipeline.AUTOTUNE), StartEpoch()
 
 
 def rng_callback():
@@ -81,21 +97,6 @@ def rng_callback():
                 sg.state.assign([seed, (epoch << 20) % 2 ** 32])
 
     return EpochSeededRandomness()
-
-
-def check_callback(first_epoch):
-    """Refuse to go on if Keras restored another epoch than the data feed was built for."""
-    from kerascli.runtime import keras_module
-    keras = keras_module()
-
-    class CheckRestoredEpoch(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            restored = int(getattr(self.model, "_initial_epoch", 0) or 0)
-            if restored != first_epoch:
-                raise UserError(f"the backup restored epoch {restored}, not {first_epoch} as its "
-                                "metadata said (a damaged backup); start the run again.")
-
-    return CheckRestoredEpoch()
 
 
 def history_callback(run_dir, first_epoch):

@@ -488,8 +488,8 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False):
     if run_dir is not None and run.chief:
         first_epoch = resume.completed_epochs(run_dir)
         partial, earlier_history = resume.history_callback(run_dir, first_epoch)
-        all_callbacks += [resume.backup_callback(run_dir), resume.check_callback(first_epoch),
-                          partial]
+        # the history first: it may run ahead of the backup (cut on resume), never behind
+        all_callbacks += [partial, resume.backup_callback(run_dir)]
     all_callbacks += list(callbacks)
     if not quiet:
         model.summary(print_fn=lambda text, *_, **__: print(text, file=sys.stderr))
@@ -551,12 +551,18 @@ def _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset, step
             batch_size=cfg.batch_size, seed=cfg.seed,
             classification=dataset.task == CLASSIFICATION, validation_data=validation,
             callbacks=all_callbacks)
-    if TF_DATA_FEED:
+    if TF_DATA_FEED and run.replicas == 1:
         # epoch e's order depends on (seed, e) only, so a resumed run sees the same batches
-        fit_args = dict(x=resume.epoch_feed(x_fit, y_fit, batch_size=cfg.batch_size,
-                                            seed=cfg.seed, first_epoch=first_epoch,
-                                            epochs=cfg.epochs),
-                        steps_per_epoch=steps_per_epoch, shuffle=False)
+        feed, start_epoch = resume.epoch_feed(x_fit, y_fit, batch_size=cfg.batch_size,
+                                              seed=cfg.seed)
+        all_callbacks = [*all_callbacks, start_epoch]  # after BackupAndRestore's restore
+        fit_args = dict(x=feed, shuffle=False)
+        if validation is not None:
+            validation = pipeline.from_arrays(*validation, batch_size=cfg.batch_size,
+                                              shuffle=False)
+    elif TF_DATA_FEED:  # several replicas: Keras distributes the pipeline itself
+        fit_args = dict(x=pipeline.from_arrays(x_fit, y_fit, batch_size=cfg.batch_size,
+                                               seed=cfg.seed), shuffle=False)
         if validation is not None:
             validation = pipeline.from_arrays(*validation, batch_size=cfg.batch_size,
                                               shuffle=False)

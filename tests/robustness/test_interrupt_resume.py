@@ -1,0 +1,208 @@
+"""Nothing lost: Ctrl-C/SIGTERM in real processes, resume after SIGKILL, divergence.
+
+The subprocess tests run the real CLI (``python -m kerascli``) on digits (embedded, offline)
+with many small epochs, wait for an epoch line on stderr, then signal the process.
+"""
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kerascli import artifacts
+
+TRAIN = ["train", "mlp", "-d", "digits", "-b", "16", "--hidden", "64"]
+
+
+def _start(args):
+    return subprocess.Popen([sys.executable, "-m", "kerascli", *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_line(proc, prefix, timeout=120):
+    """Read stderr until a line starts with ``prefix``; returns what was read."""
+    seen, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            raise AssertionError(f"process ended before {prefix!r}: {''.join(seen)[-2000:]}")
+        seen.append(line)
+        if line.startswith(prefix):
+            return seen
+    raise AssertionError(f"no {prefix!r} line within {timeout} s")
+
+
+def _interrupt(proc, sig, after_prefix):
+    _wait_for_line(proc, after_prefix)
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    stdout, rest = proc.communicate(timeout=60)
+    return time.monotonic() - sent, stdout, [line for line in rest.splitlines() if line.strip()]
+
+
+def _only_run_dir(out):
+    dirs = [p for p in Path(out).iterdir() if p.is_dir()]
+    assert len(dirs) == 1, dirs
+    return dirs[0]
+
+
+def test_ctrl_c_during_train_exits_130_with_one_line_and_marks_the_run(tmp_path):
+    out = tmp_path / "runs"
+    proc = _start([*TRAIN, "-e", "500", "-o", out])
+    latency, stdout, lines = _interrupt(proc, signal.SIGINT, "epoch 2/500")
+    assert proc.returncode == 130
+    assert latency < 5, latency
+    assert len(lines) <= 2, lines  # the epoch line in flight at most, then ours
+    line = lines[-1]
+    assert line.startswith("train mlp interrupted during epoch "), line
+    run_dir = _only_run_dir(out)
+    assert f"the run directory {run_dir} is marked incomplete" in line
+    assert f"resume with: kerascli train mlp --resume {run_dir}" in line
+    assert "nothing saved as final" in line
+    assert "Traceback" not in line and stdout == ""
+    assert (run_dir / artifacts.INCOMPLETE_MARKER).read_text().strip() == "interrupted"
+    assert not (run_dir / "model.h5").exists() and not (run_dir / "metrics.json").exists()
+    assert (run_dir / "backup" / "training_metadata.json").is_file()  # kept for --resume
+
+
+def test_sigterm_during_forecast_exits_143_and_marks_the_run(tmp_path):
+    out = tmp_path / "runs"
+    proc = _start(["forecast", "--epochs", "500", "--no-plot", "--out", out])
+    latency, stdout, lines = _interrupt(proc, signal.SIGTERM, "epoch 1/500")
+    assert proc.returncode == 143, lines
+    assert latency < 5, latency
+    assert lines[-1].startswith("forecast terminated during epoch "), lines
+    assert not any("Traceback" in line for line in lines)
+    run_dir = _only_run_dir(out)
+    assert artifacts.is_complete(run_dir) is False
+    assert (run_dir / artifacts.INCOMPLETE_MARKER).read_text().strip() == "terminated"
+    assert not (run_dir / "model.h5").exists()
+
+
+def test_ctrl_c_during_compare_exits_130_and_marks_the_run(tmp_path):
+    out = tmp_path / "runs"
+    proc = _start(["compare", "mlp", "-d", "digits", "-e", "500", "-b", "16",
+                   "--param", "hidden=64", "-o", out])
+    latency, stdout, lines = _interrupt(proc, signal.SIGINT, "epoch 2/500")
+    assert proc.returncode == 130, lines
+    assert latency < 5, latency
+    run_dir = _only_run_dir(out)
+    assert lines[-1].startswith("compare mlp interrupted"), lines
+    assert f"{run_dir} is marked incomplete" in lines[-1]
+    assert not any("Traceback" in line for line in lines)
+    assert (run_dir / artifacts.INCOMPLETE_MARKER).read_text().strip() == "interrupted"
+    assert not (run_dir / "results.json").exists()
+
+
+def test_resume_after_sigkill_ends_with_the_metrics_of_an_uninterrupted_run(tmp_path):
+    """The run is killed (SIGKILL: no clean-up at all) once epoch 3's backup exists, resumed
+    with --resume, and compared with the same command run without interruption."""
+    args = [*TRAIN, "-e", "8", "--json"]
+    full = _start([*args, "-o", tmp_path / "full"])
+    killed = _start([*args, "-o", tmp_path / "killed"])
+    deadline = time.monotonic() + 120
+    metadata = None
+    while time.monotonic() < deadline:
+        found = list((tmp_path / "killed").glob("*/backup/training_metadata.json"))
+        try:
+            if found and json.loads(found[0].read_text())["epoch"] >= 3:
+                metadata = found[0]
+                break
+        except (ValueError, OSError):
+            pass  # caught mid-write: look again
+        time.sleep(0.01)
+    killed.kill()
+    killed.communicate()
+    assert metadata is not None and killed.returncode == -signal.SIGKILL
+    run_dir = metadata.parent.parent
+    assert not artifacts.is_complete(run_dir) and not (run_dir / "model.h5").exists()
+
+    resumed = subprocess.run([sys.executable, "-m", "kerascli", "train", "mlp", "--resume",
+                              str(run_dir), "--json"], capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming {run_dir} after epoch" in resumed.stderr
+    uninterrupted = json.loads(full.communicate(timeout=120)[0])
+    after = json.loads(resumed.stdout)
+    assert after["run_dir"] == str(run_dir) and artifacts.is_complete(run_dir)
+    for name, value in uninterrupted["metrics"].items():
+        assert after["metrics"][name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
+    assert after["epochs_run"] == 8
+    history = (run_dir / "history.csv").read_text().splitlines()
+    assert len(history) == 9  # the header and all 8 epochs, the resumed ones included
+    assert not (run_dir / "backup").exists()
+
+
+def test_resume_in_process_matches_an_uninterrupted_run(tmp_path):
+    """Fast variant: the first run dies (an exception) right after epoch 2's backup."""
+    from kerascli import training
+    from kerascli.runtime import keras_module
+
+    keras = keras_module()
+    cfg = training.make_config("mlp", "digits", epochs=5, batch_size=64, params={"hidden": (32,)},
+                               out=str(tmp_path))
+    data = training.load_data(cfg)
+    full = training.train(cfg, data, run_dir=artifacts.new_run_dir(tmp_path, "full"), quiet=True)
+
+    class Crash(Exception):
+        pass
+
+    class CrashAfterEpoch2(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise Crash()
+
+    run_dir = artifacts.new_run_dir(tmp_path, "crashed")
+    with pytest.raises(Crash):
+        training.train(cfg, data, run_dir=run_dir, callbacks=[CrashAfterEpoch2()], quiet=True)
+    assert json.loads((run_dir / "backup" / "training_metadata.json").read_text())["epoch"] == 2
+    resumed = training.train(cfg, data, run_dir=run_dir, quiet=True)
+    assert resumed.metrics == pytest.approx(full.metrics, rel=1e-5, abs=1e-6)
+    assert len(resumed.history["loss"]) == 5
+    assert resumed.history["loss"] == pytest.approx(full.history["loss"], rel=1e-5)
+
+
+def test_resume_refuses_conflicting_options_and_finished_runs(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from kerascli.cli import cli
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    artifacts.mark_incomplete(run_dir, "interrupted")
+    from kerascli import training
+    cfg = training.make_config("mlp", "digits", epochs=4, out=str(tmp_path))
+    artifacts.write_json(run_dir / "config.json", {"config": cfg.to_dict()})
+
+    def run(*args):
+        return CliRunner().invoke(cli, [str(a) for a in args])
+
+    result = run("train", "mlp", "--resume", run_dir, "--epochs", "9")
+    assert result.exit_code == 2
+    assert "--epochs 9 conflicts with the run being resumed (4 in" in result.stderr
+    result = run("train", "cnn", "--resume", run_dir)
+    assert result.exit_code == 2 and "that run trained 'mlp', not 'cnn'" in result.stderr
+    artifacts.mark_complete(run_dir)
+    result = run("train", "mlp", "--resume", run_dir)
+    assert result.exit_code == 2 and "already finished" in result.stderr
+
+
+def test_diverging_training_stops_with_exit_2_and_saves_no_model(tmp_path):
+    from click.testing import CliRunner
+    from kerascli.cli import cli
+
+    rows = ["x,y"] + [f"{(i - 20) * 1e6:.1f},{(i - 20) * 3e6 + (i % 3) * 1e5:.1f}"
+                      for i in range(40)]
+    (tmp_path / "huge.csv").write_text("\n".join(rows) + "\n")
+    result = CliRunner().invoke(cli, ["train", "linreg", "-d", str(tmp_path / "huge.csv"),
+                                      "--label", "y", "--features", "x", "-e", "5",
+                                      "--lr", "1e6", "--optimizer", "sgd",
+                                      "-o", str(tmp_path / "runs")])
+    assert result.exit_code == 2, result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("Error: training diverged at epoch 1/5: loss is ")
+    assert "lower --learning-rate (now 1e+06)" in line and "not saved" in line
+    run_dir = _only_run_dir(tmp_path / "runs")
+    assert (run_dir / artifacts.INCOMPLETE_MARKER).read_text().strip() == "diverged"
+    assert not (run_dir / "model.h5").exists() and not (run_dir / "backup").exists()
