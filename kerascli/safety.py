@@ -85,16 +85,16 @@ def _check_hdf5(path):
     except OSError as exc:
         raise DataError(path, f"cannot read it ({exc.strerror or exc}).") from None
     if head != b"\x89HDF\r\n\x1a\n":
-        raise DataError(path, "not an HDF5 file (a Keras .h5 model starts with the HDF5 "
+        raise DataError(path, "cannot load: not an HDF5 file (a Keras .h5 model starts with the HDF5 "
                               "signature); give a model saved by kerascli train.")
     import h5py
     try:
         with h5py.File(path, "r") as f:
             if "model_config" not in f.attrs:
-                raise DataError(path, "an HDF5 file without a Keras model in it (weights only?); "
+                raise DataError(path, "cannot load: an HDF5 file without a Keras model in it (weights only?); "
                                       "give a model saved by kerascli train.")
     except DataError:
         raise
     except Exception as exc:  # truncated or damaged: h5py raises OSError and friends
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DataError(path, f"a damaged or truncated HDF5 file ({first[:160]}).") from None
+        raise DataError(path, f"cannot load: a damaged or truncated HDF5 file ({first[:160]}).") from None
