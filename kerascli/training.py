@@ -397,6 +397,12 @@ class Runtime:
     custom_loop: bool  # multiworker: distribute.fit_custom_loop instead of fit()
     chief: bool
 
+    @property
+    def steps_per_execution(self):
+        # several steps per call break under tf.distribute in Keras 3.15 (MirroredStrategy:
+        # "You must feed a value for placeholder tensor ... while/cond/Placeholder")
+        return STEPS_PER_EXECUTION if self.replicas == 1 and not self.custom_loop else 1
+
     def record(self, model=None):
         jit = getattr(model, "jit_compile", None) if model is not None else None
         return {"strategy": self.strategy_name, "replicas": self.replicas,
@@ -404,7 +410,7 @@ class Runtime:
                 "dtype_policy": self.policy, "jit_compile": bool(jit) if jit is not None else None,
                 "training_loop": "custom (distributed step)" if self.custom_loop else "fit",
                 "input_pipeline": "tf.data" if TF_DATA_FEED or self.custom_loop else "numpy",
-                "steps_per_execution": 1 if self.custom_loop else STEPS_PER_EXECUTION,
+                "steps_per_execution": self.steps_per_execution,
                 "chief": self.chief}
 
 
@@ -472,7 +478,7 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False):
         model = build_for_runtime(cfg, dataset, run, x_fit, y_fit)
         compile_model(model, cfg, dataset.task, steps_per_epoch,
                       jit_compile=False if run.custom_loop else cfg.jit,
-                      steps_per_execution=1 if run.custom_loop else STEPS_PER_EXECUTION)
+                      steps_per_execution=run.steps_per_execution)
     n_params = int(model.count_params())
 
     if run_dir is not None:

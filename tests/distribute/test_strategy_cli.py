@@ -39,6 +39,7 @@ def test_train_records_resolved_strategy_precision_and_jit(tmp_path):
     assert runtime["strategy"] == "default" and runtime["replicas"] == 1
     assert runtime["precision"] == "float32" and runtime["dtype_policy"] == "float32"
     assert runtime["jit_compile"] is False and runtime["training_loop"] == "fit"
+    assert runtime["steps_per_execution"] == 8
 
 
 def test_mixed_precision_is_refused_without_a_gpu(tmp_path):
@@ -94,7 +95,6 @@ MIRRORED = textwrap.dedent("""
 """)
 
 
-@pytest.mark.slow  # ~30 s: a subprocess importing TensorFlow, two replicas
 def test_mirrored_strategy_trains_over_two_logical_cpus(tmp_path):
     run = tmp_path / "run"
     proc = subprocess.run([sys.executable, "-c", MIRRORED, str(run)], capture_output=True, text=True,
@@ -105,6 +105,7 @@ def test_mirrored_strategy_trains_over_two_logical_cpus(tmp_path):
     assert out["synchronized"] == [True]  # replicas agree on batch-norm statistics
     runtime = json.loads((run / "config.json").read_text())["runtime"]
     assert runtime["strategy"] == "mirrored" and runtime["replicas"] == 2
+    assert runtime["steps_per_execution"] == 1  # several steps per call break under Mirrored
     from kerascli.runtime import keras_module
     import kerascli.models.layers  # noqa: F401  (custom layers, if any)
     model = keras_module().models.load_model(run / "model.h5", compile=False)
