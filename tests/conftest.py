@@ -1,5 +1,5 @@
-"""Shared test set-up: every test runs with its own HOME, Keras home, kerascli cache and data
-dir (all empty temporary folders), and with downloads aimed at a closed local port, so no
+"""Shared test set-up: every test runs with its own HOME, Keras home, kerascli cache, data
+dir and working directory (all empty temporary folders), and with downloads aimed at a closed local port, so no
 test ever reads the user's files or the network. Writers of tiny real-format files live in
 ``tests/datafiles.py`` (``import datafiles``); the fixtures below wrap the common ones."""
 import sys
@@ -24,6 +24,7 @@ def isolated_env(tmp_path_factory, monkeypatch):
         monkeypatch.setenv(key, str(path))
     monkeypatch.setenv("KERASCLI_MIRROR_URL", UNREACHABLE)
     monkeypatch.delenv("KERASCLI_VERBOSE", raising=False)
+    monkeypatch.chdir(base)  # the default --out ./runs lands in a temporary folder, never the repo
     return env
 
 

@@ -10,8 +10,8 @@ import click
 from kerascli import models
 from kerascli.commands._common import data_options, json_option, log
 
-STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # kerascli.distribute.STRATEGIES
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adamax", "adagrad", "adadelta", "lion")
+from kerascli.distribute import STRATEGIES  # both modules import nothing heavy at load time
+from kerascli.training import OPTIMIZERS
 
 
 class IntList(click.ParamType):

@@ -37,6 +37,11 @@ class Remote:
     urls: tuple
     size: Optional[int] = None
 
+    @classmethod
+    def on_mirrors(cls, mirrors, name, sha256, size=None):
+        """The same file served under each mirror's base URL (tried in order)."""
+        return cls(name, sha256, tuple(base + name for base in mirrors), size)
+
 
 @dataclass(frozen=True)
 class Candidate:

@@ -15,19 +15,15 @@ _MIRRORS = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
             "https://storage.googleapis.com/tensorflow/tf-keras-datasets/")
 
 
-def _remote(name, sha256, size):
-    return Remote(name, sha256, tuple(m + name for m in _MIRRORS), size)
-
-
 REMOTES = (
-    _remote("train-images-idx3-ubyte.gz",
-            "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84", 26421880),
-    _remote("train-labels-idx1-ubyte.gz",
-            "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845", 29515),
-    _remote("t10k-images-idx3-ubyte.gz",
-            "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073", 4422102),
-    _remote("t10k-labels-idx1-ubyte.gz",
-            "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5", 5148),
+    Remote.on_mirrors(_MIRRORS, "train-images-idx3-ubyte.gz",
+                      "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84", 26421880),
+    Remote.on_mirrors(_MIRRORS, "train-labels-idx1-ubyte.gz",
+                      "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845", 29515),
+    Remote.on_mirrors(_MIRRORS, "t10k-images-idx3-ubyte.gz",
+                      "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073", 4422102),
+    Remote.on_mirrors(_MIRRORS, "t10k-labels-idx1-ubyte.gz",
+                      "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5", 5148),
 )
 
 

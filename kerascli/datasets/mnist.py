@@ -15,19 +15,15 @@ _MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/",
             "https://storage.googleapis.com/cvdf-datasets/mnist/")
 
 
-def _remote(name, sha256, size):
-    return Remote(name, sha256, tuple(m + name for m in _MIRRORS), size)
-
-
 REMOTES = (
-    _remote("train-images-idx3-ubyte.gz",
-            "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", 9912422),
-    _remote("train-labels-idx1-ubyte.gz",
-            "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", 28881),
-    _remote("t10k-images-idx3-ubyte.gz",
-            "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", 1648877),
-    _remote("t10k-labels-idx1-ubyte.gz",
-            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", 4542),
+    Remote.on_mirrors(_MIRRORS, "train-images-idx3-ubyte.gz",
+                      "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", 9912422),
+    Remote.on_mirrors(_MIRRORS, "train-labels-idx1-ubyte.gz",
+                      "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", 28881),
+    Remote.on_mirrors(_MIRRORS, "t10k-images-idx3-ubyte.gz",
+                      "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", 1648877),
+    Remote.on_mirrors(_MIRRORS, "t10k-labels-idx1-ubyte.gz",
+                      "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", 4542),
 )
 KERAS_NPZ = Remote("mnist.npz", "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
                    ("https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",))

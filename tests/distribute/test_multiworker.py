@@ -1,6 +1,5 @@
 """MultiWorkerMirroredStrategy with two real worker processes on 127.0.0.1."""
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,17 +10,7 @@ import pytest
 WORKER = Path(__file__).with_name("_worker.py")
 
 
-def free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
-def test_two_workers_train_together_and_end_with_identical_weights(tmp_path):
+def test_two_workers_train_together_and_end_with_identical_weights(tmp_path, free_ports):
     ports = ",".join(str(p) for p in free_ports(2))
     procs = [subprocess.Popen([sys.executable, str(WORKER), str(i), ports, str(tmp_path)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

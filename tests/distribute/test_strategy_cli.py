@@ -1,7 +1,6 @@
 """--strategy / --precision / --jit through `kerascli train`: recorded, refused, distributed."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -11,16 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from kerascli.cli import cli
-
-
-def _free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 def _run_dir(out):
@@ -113,11 +102,11 @@ def test_mirrored_strategy_trains_over_two_logical_cpus(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_multiworker_cli_processes_train_one_model(tmp_path):
+def test_two_multiworker_cli_processes_train_one_model(tmp_path, free_ports):
     """Two `kerascli train --strategy multiworker` processes form one cluster (TF_CONFIG on
     127.0.0.1); the chief writes the run, the other worker only a scratch copy we keep here to
     compare: identical weights, identical metrics."""
-    ports = _free_ports(2)
+    ports = free_ports(2)
     cluster = [f"127.0.0.1:{p}" for p in ports]
     procs = []
     for index in range(2):

@@ -1,20 +1,8 @@
-"""Fixtures for the forecast tests: an isolated home and small generated series as CSV files."""
+"""Fixtures for the forecast tests: small generated series as CSV files (the isolated home and
+working directory come from tests/conftest.py)."""
 import pytest
 
 from _forecast_data import noisy_sine, write_series_csv
-
-
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.chdir(tmp_path)  # the default --out ./runs lands in tmp_path, never in the repo
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("KERAS_HOME", str(home / ".keras"))
-    monkeypatch.setenv("KERASCLI_CACHE_DIR", str(home / "cache"))
-    monkeypatch.delenv("KERASCLI_OUT", raising=False)
-    monkeypatch.delenv("KERASCLI_SEED", raising=False)
-    return home
 
 
 @pytest.fixture

@@ -1,15 +1,6 @@
-"""Messy CSV files as people download them, written small into tmp_path."""
+"""Messy CSV files as people download them, written small into tmp_path (the isolated home and
+working directory come from tests/conftest.py)."""
 import pytest
-
-
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.chdir(tmp_path)  # the default --out ./runs lands in tmp_path, never in the repo
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("KERAS_HOME", str(home / ".keras"))
-    monkeypatch.setenv("KERASCLI_CACHE_DIR", str(home / "cache"))
 
 
 @pytest.fixture
