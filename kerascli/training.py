@@ -130,7 +130,7 @@ def make_config(model, dataset=None, *, epochs=None, batch_size=None, learning_r
     def pick(name, given):
         if given is not None:
             return given
-        return per_dataset.get(name, getattr(info, name))
+        return recipe_defaults.get(name, per_dataset.get(name, getattr(info, name)))
 
     declared = {p.name: p for p in info.params}
     given_params = dict(params or {})
@@ -144,6 +144,9 @@ def make_config(model, dataset=None, *, epochs=None, batch_size=None, learning_r
         if value is None:
             value = per_dataset.get(name, param.default)
         resolved_params.append((name, _check_param(model, param, value)))
+    # a model's recipe may bring its own training defaults (cifar --recipe fast)
+    recipe_defaults = (module.training_defaults(dict(resolved_params))
+                       if hasattr(module, "training_defaults") else {})
 
     if dataset == info.default_dataset and not options.get("label") and not options.get("features"):
         for key, value in info.dataset_options.items():
@@ -316,13 +319,17 @@ def compile_model(model, cfg, task, steps_per_epoch, jit_compile=None, steps_per
     learning_rate = cfg.learning_rate
     if hasattr(module, "learning_rate_schedule"):
         learning_rate = module.learning_rate_schedule(cfg.learning_rate, cfg.epochs, steps_per_epoch)
+    # optional model hooks (cifar --recipe fast): an optimizer, a loss; None means the default
+    optimizer = module.optimizer(cfg, steps_per_epoch) if hasattr(module, "optimizer") else None
+    loss = module.loss(task, cfg.params_dict) if hasattr(module, "loss") else None
     if task == CLASSIFICATION:
-        loss = keras.losses.SparseCategoricalCrossentropy()
+        loss = loss or keras.losses.SparseCategoricalCrossentropy()
         metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
     else:
-        loss = keras.losses.MeanSquaredError()
+        loss = loss or keras.losses.MeanSquaredError()
         metrics = [keras.metrics.MeanAbsoluteError(name="mae")]
-    model.compile(optimizer=make_optimizer(cfg.optimizer, learning_rate), loss=loss, metrics=metrics,
+    optimizer = optimizer or make_optimizer(cfg.optimizer, learning_rate)
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics,
                   jit_compile="auto" if jit_compile is None else bool(jit_compile),
                   steps_per_execution=steps_per_execution)
 

@@ -11,7 +11,13 @@ kerascli.training passes two more keyword arguments when the data needs them:
 Normalization fitted on the training part for tables) and ``postprocess`` (layers to put
 last: an inverted Normalization restoring a regression target's units), so a saved model
 takes raw inputs. A model may also define ``learning_rate_schedule(learning_rate, epochs,
-steps_per_epoch)`` returning a Keras schedule (the cifar model's cosine decay).
+steps_per_epoch)`` returning a Keras schedule (the cifar model's cosine decay), and three
+hooks that let a model option switch recipes (cifar ``--recipe fast``), each returning
+``{}``/None for "the default": ``training_defaults(params)`` (epochs, batch_size,
+learning_rate, optimizer replacing INFO's when not given explicitly), ``optimizer(cfg,
+steps_per_epoch)`` (a Keras optimizer, schedule included) and ``loss(task, params)`` (a loss
+object; a custom one must be registered in :mod:`kerascli.models.layers` so saved models
+reload).
 """
 import importlib
 import pkgutil

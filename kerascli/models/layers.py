@@ -1,4 +1,4 @@
-"""Custom Keras layers used by kerascli models, registered so saved models reload.
+"""Custom Keras layers (and a loss) used by kerascli models, registered so saved models reload.
 
 This module is imported by kerascli's import hook right after Keras finishes importing
 (see ``kerascli/_keras_hook.py``), so ``import kerascli`` followed by plain
@@ -41,3 +41,28 @@ class LocalResponseNormalization(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "depth_radius": self.depth_radius, "bias": self.bias,
                 "alpha": self.alpha, "beta": self.beta}
+
+
+@keras.saving.register_keras_serializable(package="kerascli")
+class SmoothedSparseCategoricalCrossentropy(keras.losses.Loss):
+    """Cross-entropy against integer labels with label smoothing (the fast CIFAR recipe).
+
+    Keras' SparseCategoricalCrossentropy has no ``label_smoothing``; this one-hot encodes the
+    labels and applies CategoricalCrossentropy's: the target is ``(1 - s) * one_hot + s / k``.
+    Registered here so a model compiled with it reloads with plain ``load_model``.
+    """
+
+    def __init__(self, label_smoothing=0.0, name="smoothed_sparse_categorical_crossentropy",
+                 **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.label_smoothing = float(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        ops = keras.ops
+        labels = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+        one_hot = ops.one_hot(labels, ops.shape(y_pred)[-1], dtype=y_pred.dtype)
+        return keras.losses.categorical_crossentropy(
+            one_hot, y_pred, label_smoothing=self.label_smoothing)
+
+    def get_config(self):
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}

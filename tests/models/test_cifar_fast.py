@@ -1,0 +1,111 @@
+"""The fast CIFAR-10 recipe (``kerascli train cifar --recipe fast``), on tiny data, on CPU.
+
+Nothing here measures accuracy or speed: the recipe is unmeasured on GPU (see cifar.py)."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+from click.testing import CliRunner
+
+import datafiles
+from kerascli import training
+from kerascli.cli import cli
+from kerascli.models import cifar
+
+RELOAD = """
+import json, sys
+import numpy as np
+import kerascli  # registers kerascli's custom Keras objects (the smoothed loss)
+import keras
+from kerascli.training import metrics_from_outputs
+model = keras.models.load_model(sys.argv[1])  # compile=True: the loss must deserialize
+x, y = np.load(sys.argv[2]), np.load(sys.argv[3])
+outputs = np.asarray(model.predict(x, verbose=0), dtype=np.float64)
+print(json.dumps({"loss_class": type(model.loss).__name__,
+                  "smoothing": getattr(model.loss, "label_smoothing", None),
+                  "metrics": metrics_from_outputs("classification", y, outputs, 10)}))
+"""
+
+
+def test_fast_recipe_trains_through_the_cli_and_its_model_reloads_with_plain_keras(
+        data_dir, tmp_path):
+    _, _, x_test, y_test = datafiles.write_cifar_bin_dir(
+        data_dir / "cifar10" / "cifar-10-batches-bin", per_batch=13)
+    result = CliRunner().invoke(cli, ["train", "cifar", "-d", "cifar10", "--recipe", "fast",
+                                      "--epochs", "1", "--batch-size", "16",
+                                      "-o", str(tmp_path / "runs")])
+    assert result.exit_code == 0, result.output
+    (run_dir,) = [p.parent for p in (tmp_path / "runs").glob("*/model.h5")]
+    config = json.loads((run_dir / "config.json").read_text())["config"]
+    assert config["params"]["recipe"] == "fast"
+    # explicit options win over the recipe's; the rest are the recipe's
+    assert (config["epochs"], config["batch_size"]) == (1, 16)
+    assert (config["optimizer"], config["learning_rate"]) == ("sgd", cifar.FAST["learning_rate"])
+
+    np.save(tmp_path / "x.npy", x_test)
+    np.save(tmp_path / "y.npy", y_test)
+    reload = subprocess.run([sys.executable, "-c", RELOAD, str(run_dir / "model.h5"),
+                             str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
+                            capture_output=True, text=True, timeout=120)
+    assert reload.returncode == 0, reload.stderr[-2000:]
+    reloaded = json.loads(reload.stdout.strip().splitlines()[-1])
+    assert reloaded["loss_class"] == "SmoothedSparseCategoricalCrossentropy"
+    assert reloaded["smoothing"] == cifar.FAST_LABEL_SMOOTHING
+    trained = json.loads((run_dir / "metrics.json").read_text())["metrics"]
+    assert reloaded["metrics"]["accuracy"] == trained["accuracy"]
+    assert abs(reloaded["metrics"]["loss"] - trained["loss"]) < 1e-6
+
+
+def test_train_cifar_help_offers_the_fast_recipe():
+    result = CliRunner().invoke(cli, ["train", "cifar", "--help"])
+    assert result.exit_code == 0
+    assert "--recipe" in result.output and "fast" in result.output
+
+
+def test_fast_recipe_brings_its_training_defaults_and_classic_keeps_its_own():
+    fast = training.make_config("cifar", "cifar10", params={"recipe": "fast"})
+    assert (fast.epochs, fast.batch_size, fast.learning_rate, fast.optimizer) == (
+        10, 1024, 1.5, "sgd")
+    mine = training.make_config("cifar", "cifar10", epochs=3, optimizer="adam",
+                                params={"recipe": "fast"})
+    assert (mine.epochs, mine.optimizer, mine.batch_size) == (3, "adam", 1024)
+    classic = training.make_config("cifar", "cifar10")
+    assert (classic.epochs, classic.batch_size, classic.optimizer) == (40, 64, "adam")
+
+
+def test_one_cycle_schedule_rises_to_the_peak_then_falls():
+    schedule = cifar.one_cycle_schedule(1.5, 100)
+    lr = np.array([float(schedule(step)) for step in range(101)])
+    peak = int(np.argmax(lr))
+    assert peak == round(cifar.WARMUP_FRACTION * 100)
+    assert np.isclose(lr[peak], 1.5)
+    assert np.isclose(lr[0], cifar.WARMUP_START * 1.5)
+    assert np.isclose(lr[-1], cifar.FINAL_FRACTION * 1.5, rtol=1e-3)
+    assert np.all(np.diff(lr[:peak + 1]) > 0) and np.all(np.diff(lr[peak:]) <= 0)
+
+
+def test_fast_recipe_compiles_sgd_nesterov_with_label_smoothing(make_tiny):
+    dataset = make_tiny("image", shape=(32, 32, 3), n_classes=10, n_train=20, n_test=10)
+    cfg = training.make_config("cifar", "cifar10", params={"recipe": "fast"})
+    model = training.build_model(cfg, dataset)
+    training.compile_model(model, cfg, dataset.task, steps_per_epoch=50)
+    assert model.optimizer.nesterov and model.optimizer.momentum == cifar.FAST_MOMENTUM
+    perfect = np.eye(10, dtype="float32")[[0, 1, 2]]
+    # a confident, correct prediction still costs something once labels are smoothed
+    assert float(model.loss(np.array([0, 1, 2]), perfect)) > 0.5
+    classic = training.make_config("cifar", "cifar10")
+    assert cifar.loss("classification", classic.params_dict) is None
+    assert cifar.optimizer(classic, 50) is None
+
+
+def test_fast_blocks_start_as_identity_maps():
+    model = cifar.build((32, 32, 3), "classification", 10, recipe="fast")
+    kernel = model.get_layer("block2_conv2").get_weights()[0]  # 3x3, 256 -> 256
+    identity = np.zeros_like(kernel)
+    identity[1, 1] = np.eye(256)
+    np.testing.assert_array_equal(kernel, identity)
+    widen = model.get_layer("block2_conv1").get_weights()[0]  # 64 -> 256: first 64 filters
+    np.testing.assert_array_equal(widen[1, 1, :, :64], np.eye(64))
+    assert np.abs(widen[:, :, :, 64:]).sum() > 0
+    assert [model.get_layer(f"block{i}_conv1").filters for i in (1, 2, 3)] == [64, 256, 256]
