@@ -134,6 +134,11 @@ def build(input_shape, task, n_outputs, *, recipe="classic", augment="flip-shift
     if augment in ("flip-shift", "shift"):
         augmentation.append(layers.RandomTranslation(shift, shift, fill_mode="reflect"))
     if recipe == "fast":
+        if min(input_shape[:2]) < 16:  # the stem and three poolings need 16x16 at least
+            from kerascli.errors import UserError
+            raise UserError(f"--recipe fast: images of {input_shape[0]}x{input_shape[1]} pixels "
+                            "are too small (at least 16x16); use --recipe classic (or, for an "
+                            "image folder, --image-size 32).")
         return _build_fast(keras, input_shape, n_outputs, [*augmentation, *preprocess])
     return keras.Sequential([
         keras.Input(shape=input_shape),

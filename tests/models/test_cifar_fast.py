@@ -109,3 +109,10 @@ def test_fast_blocks_start_as_identity_maps():
     np.testing.assert_array_equal(widen[1, 1, :, :64], np.eye(64))
     assert np.abs(widen[:, :, :, 64:]).sum() > 0
     assert [model.get_layer(f"block{i}_conv1").filters for i in (1, 2, 3)] == [64, 256, 256]
+
+
+def test_fast_recipe_refuses_images_too_small_for_its_poolings():
+    import pytest
+    from kerascli.errors import UserError
+    with pytest.raises(UserError, match="--recipe fast: images of 8x8 pixels are too small"):
+        cifar.build((8, 8, 1), "classification", 10, recipe="fast")
