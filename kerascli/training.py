@@ -534,7 +534,9 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False):
         history = {k: earlier_history.get(k, [])[:first_epoch] + v for k, v in history.items()}
 
     started = time.perf_counter()
-    if run.custom_loop:  # Keras' predict() cannot run under a multi-worker strategy
+    if run.custom_loop or run.replicas > 1:
+        # Keras' predict() cannot run under a multi-worker strategy, and under Mirrored it
+        # fails on a final batch that splits unevenly; a direct call reads the variables as is
         outputs = np.asarray(distribute.predict_batches(model, dataset.x_test, 256), dtype=np.float64)
     else:
         outputs = predict_outputs(model, dataset.x_test)
@@ -574,11 +576,18 @@ def _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset, step
             validation = pipeline.from_arrays(*validation, batch_size=cfg.batch_size,
                                               shuffle=False)
     elif TF_DATA_FEED:  # several replicas: Keras distributes the pipeline itself
+        # A batch that splits unevenly across replicas fails inside Keras 3.15's distributed
+        # step ("AddN must have the same size"): drop the last partial training batch, and
+        # trim the validation set to a multiple of the replica count (at most replicas-1 rows).
         fit_args = dict(x=pipeline.from_arrays(x_fit, y_fit, batch_size=cfg.batch_size,
-                                               seed=cfg.seed), shuffle=False)
+                                               seed=cfg.seed,
+                                               drop_remainder=len(x_fit) >= cfg.batch_size),
+                        shuffle=False)
         if validation is not None:
-            validation = pipeline.from_arrays(*validation, batch_size=cfg.batch_size,
-                                              shuffle=False)
+            keep = len(validation[0]) - len(validation[0]) % run.replicas
+            validation = (pipeline.from_arrays(validation[0][:keep], validation[1][:keep],
+                                               batch_size=cfg.batch_size, shuffle=False)
+                          if keep else None)
     else:
         fit_args = dict(x=x_fit, y=y_fit, batch_size=cfg.batch_size, shuffle=True)
     return model.fit(**fit_args, epochs=cfg.epochs, validation_data=validation,
