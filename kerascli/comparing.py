@@ -389,12 +389,10 @@ class CompareResult:
 def plot(result, path):
     """A PNG: the primary metric per model as bars (± std over repeats) and, for
     classification, each model's confusion matrix (first seed) side by side."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import seaborn as sns
-    from kerascli import artifacts
+    from kerascli import report
 
+    plt = report.pyplot()
     doc = result.to_dict()
     names = [m["name"] for m in doc["models"]]
     metric = doc["primary_metric"]
@@ -425,7 +423,4 @@ def plot(result, path):
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
     fig.tight_layout()
-    with artifacts.atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
-    return Path(path)
+    return report.save_figure(fig, path, dpi=100, bbox_inches=None)

@@ -440,13 +440,11 @@ def predictions_csv(result):
 
 def plot(result, path):
     """A PNG of actual vs each forecast over the test period, and the last ZOOM points."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import seaborn as sns
 
-    from kerascli.artifacts import atomic_path
+    from kerascli import report
 
+    plt = report.pyplot()
     sns.set_theme(style="whitegrid", context="notebook")
     x = result.test_dates()
     h = result.windows.horizon
@@ -465,7 +463,5 @@ def plot(result, path):
     axes[1].set_title(f"last {min(ZOOM, len(x))} points")
     axes[0].legend(loc="upper left", fontsize="small")
     fig.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
+    report.save_figure(fig, path, dpi=110, bbox_inches=None)
     return path

@@ -1,5 +1,5 @@
-"""Showing results: rich tables on stdout and PNG plots (learning curves, confusion matrix,
-any named series), shared by train, evaluate, predict, compare and forecast.
+"""Showing results: rich tables on stdout and PNG plots (learning curves, confusion matrix;
+``pyplot``/``save_figure`` for the plots compare and forecast draw), shared by every command.
 
 Plots use matplotlib's Agg backend (no display needed) and are written atomically.
 """
@@ -53,19 +53,20 @@ def print_table(rich_table, console=None):
     (console or stdout_console()).print(rich_table)
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (no display needed)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
 
 
-def save_figure(fig, path):
+def save_figure(fig, path, dpi=120, bbox_inches="tight"):
     """Save a matplotlib figure as PNG atomically and close it; returns the path."""
-    plt = _pyplot()
+    plt = pyplot()
     try:
         with artifacts.atomic_path(path, suffix=".png") as tmp:
-            fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+            fig.savefig(tmp, format="png", dpi=dpi, bbox_inches=bbox_inches)
     finally:
         plt.close(fig)
     return Path(path)
@@ -75,7 +76,7 @@ def plot_learning_curves(history, path, title=None):
     """One panel per metric (loss, accuracy, ...), training and validation curves by epoch."""
     import seaborn as sns
 
-    plt = _pyplot()
+    plt = pyplot()
     names = [k for k in history if not k.startswith("val_") and k != "learning_rate"]
     fig, axes = plt.subplots(1, max(1, len(names)), figsize=(5 * max(1, len(names)), 3.8),
                              squeeze=False)
@@ -99,7 +100,7 @@ def plot_confusion_matrix(y_true, y_pred, class_names, path, title=None):
     import seaborn as sns
     from sklearn.metrics import confusion_matrix
 
-    plt = _pyplot()
+    plt = pyplot()
     n = len(class_names) if class_names else int(max(np.max(y_true), np.max(y_pred))) + 1
     names = list(class_names) if class_names else [str(i) for i in range(n)]
     matrix = confusion_matrix(y_true, y_pred, labels=list(range(n)))
@@ -109,37 +110,6 @@ def plot_confusion_matrix(y_true, y_pred, class_names, path, title=None):
                 xticklabels=names, yticklabels=names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    if title:
-        ax.set_title(title)
-    return save_figure(fig, path)
-
-
-def plot_series(series, path, title=None, xlabel=None, ylabel=None):
-    """Line plot of named sequences: ``{"actual": [...], "predicted": [...]}``; values may be
-    a list (plotted against its index) or an (x, y) pair."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(10, 4))
-    for name, values in series.items():
-        if isinstance(values, tuple) and len(values) == 2:
-            ax.plot(values[0], values[1], label=name)
-        else:
-            ax.plot(range(len(values)), values, label=name)
-    ax.set_xlabel(xlabel or "")
-    ax.set_ylabel(ylabel or "")
-    ax.legend()
-    if title:
-        ax.set_title(title)
-    return save_figure(fig, path)
-
-
-def plot_bars(values, path, title=None, ylabel=None):
-    """Horizontal bars for ``{label: number}`` (e.g. accuracy per model)."""
-    plt = _pyplot()
-    labels = list(values)
-    fig, ax = plt.subplots(figsize=(7, 0.5 * len(labels) + 1.5))
-    ax.barh(labels, [values[k] for k in labels])
-    ax.invert_yaxis()
-    ax.set_xlabel(ylabel or "")
     if title:
         ax.set_title(title)
     return save_figure(fig, path)
