@@ -54,10 +54,11 @@ def write_text(path, text):
 
 
 def write_json(path, obj):
-    return write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+    return write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=json_default) + "\n")
 
 
-def _json_default(obj):
+def json_default(obj):
+    """``json.dumps`` default: NumPy values, paths and sets as JSON."""
     if hasattr(obj, "tolist"):  # NumPy scalars and arrays
         return obj.tolist()
     if isinstance(obj, Path):

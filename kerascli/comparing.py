@@ -8,9 +8,9 @@ How the numbers are made comparable:
   a SHA-256 fingerprint of the arrays it was handed, so the result shows the split was
   identical for all models. The Keras model holds out no validation part here.
 - Preprocessing is fit on the training part only: the Keras model gets its scaling layers
-  from :mod:`kerascli.training`; a baseline is a scikit-learn Pipeline (StandardScaler for
+  from :mod:`kerascli.core.fit`; a baseline is a scikit-learn Pipeline (StandardScaler for
   tables, /255 for pixels).
-- Every model is scored by the same code (the metrics of :mod:`kerascli.training`).
+- Every model is scored by the same code (:mod:`kerascli.core.metrics`).
 - ``repeats=N`` trains every model with seeds ``seed .. seed+N-1`` on the same split: the
   spread measures what training randomness (initialisation, shuffling, bootstrap samples)
   does to each model, so the models are compared on identical test rows (a paired
@@ -19,90 +19,19 @@ How the numbers are made comparable:
   regression); its lead over the runner-up counts as real when it is larger than the sum of
   their standard deviations (the mean ± std intervals do not overlap).
 """
-import dataclasses
 import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from kerascli.errors import UserError
+from kerascli.core import data, fit, metrics
+from kerascli.core.config import CompareConfig  # noqa: F401  (the config this module takes)
 
 SCHEMA = "kerascli.compare/1"
 CLASSIFICATION_METRICS = ("accuracy", "macro_f1")
 REGRESSION_METRICS = ("rmse", "mae", "r2")
 PRIMARY = {"classification": ("accuracy", True), "regression": ("rmse", False)}
-MAX_REPEATS = 100
-
-
-@dataclass(frozen=True)
-class CompareConfig:
-    """Everything ``kerascli compare`` needs; written to config.json beside the results.
-
-    Training settings left None take the model's defaults for the dataset (as ``train``).
-    """
-
-    model: str
-    dataset: Optional[str] = None  # None: the model's default dataset
-    baselines: tuple = ()  # --baseline names; () = the model's default counterparts
-    repeats: int = 1
-    seed: int = 42
-    epochs: Optional[int] = None
-    batch_size: Optional[int] = None
-    learning_rate: Optional[float] = None
-    optimizer: Optional[str] = None
-    params: tuple = ()  # model-specific (name, value) pairs
-    n_jobs: Optional[int] = -1  # for the scikit-learn estimators that honour it
-    label: Optional[str] = None
-    features: Optional[tuple] = None
-    image_size: Optional[tuple] = None
-    data_dir: Optional[str] = None
-    cache_dir: Optional[str] = None
-    out: str = "runs"
-
-    def check(self):
-        """Validate every option (the training ones through training.make_config)."""
-        from kerascli import baselines
-        if not 1 <= self.repeats <= MAX_REPEATS:
-            raise UserError(f"--repeats {self.repeats}: must be between 1 and {MAX_REPEATS}.")
-        if self.n_jobs is not None and self.n_jobs == 0:
-            raise UserError("--jobs 0: give a positive number of processes, or -1 for all cores.")
-        for name in self.baselines:
-            baselines.get(name)
-        self.train_config(self.seed)
-        return self
-
-    @property
-    def dataset_name(self):
-        from kerascli import models
-        return self.dataset or models.get(self.model).INFO.default_dataset
-
-    def seeds(self):
-        return tuple(range(self.seed, self.seed + self.repeats))
-
-    def train_config(self, seed):
-        """The Keras side's TrainConfig for one seed. validation_split is 0: the Keras model
-        fits on exactly the training rows the baselines fit on (nothing is held out)."""
-        from kerascli import training
-        data = {k: v for k, v in (("label", self.label), ("features", self.features),
-                                  ("image_size", self.image_size), ("data_dir", self.data_dir),
-                                  ("cache_dir", self.cache_dir)) if v is not None}
-        # (None values are left out: make_config applies the model's dataset_options only
-        # to keys that are absent)
-        return training.make_config(
-            self.model, self.dataset_name, epochs=self.epochs, batch_size=self.batch_size,
-            learning_rate=self.learning_rate, optimizer=self.optimizer,
-            params=dict(self.params), seed=seed, validation_split=0.0, out=self.out, **data)
-
-    def to_dict(self):
-        d = dataclasses.asdict(self)
-        d["dataset"] = self.dataset_name
-        d["baselines"] = list(self.baselines)
-        for key in ("features", "image_size"):
-            d[key] = list(d[key]) if d[key] else None
-        d["params"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.params}
-        d["keras"] = self.train_config(self.seed).to_dict()
-        return d
 
 
 @dataclass
@@ -137,10 +66,10 @@ def check_pair(cfg, warn=None):
     """Refuse a model/dataset pair or a baseline that cannot work, before any data loads
     (the task of a CSV table or a relabelled dataset is known only after loading: then the
     baselines are checked again by :func:`compare`, still before any training)."""
-    from kerascli import baselines, datasets, training
+    from kerascli import baselines, datasets
 
-    tcfg = cfg.train_config(cfg.seed)
-    training.check_compatible(tcfg)
+    tcfg = cfg.train
+    data.check_compatible(tcfg)
     dinfo = datasets.info(tcfg.dataset)
     if not (tcfg.label or dinfo.needs_path):
         baselines.resolve(cfg.baselines, cfg.model, dinfo.task, n_train=dinfo.n_train or 0,
@@ -150,8 +79,7 @@ def check_pair(cfg, warn=None):
 
 def load_dataset(cfg):
     """Load the dataset once, exactly as ``kerascli train`` would (same options, same split)."""
-    from kerascli import training
-    return training.load_data(cfg.train_config(cfg.seed))
+    return data.load_data(cfg.train)
 
 
 def chosen_baselines(cfg, dataset, warn=None):
@@ -192,13 +120,13 @@ def class_outputs(pipeline, x, n_classes):
     return out
 
 
-def run_keras(cfg, dataset, seed, *, run_dir=None, quiet=True):
-    """Train the Keras model once through kerascli.training (the code ``train`` runs)."""
+def run_keras(cfg, dataset, seed, *, run_dir=None, quiet=True, callbacks=()):
+    """Train the Keras model once through :func:`kerascli.core.fit.train` (as ``train`` does)."""
     import numpy as np
-    from kerascli import training
 
     digest = fingerprint(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
-    result = training.train(cfg.train_config(seed), dataset, run_dir=run_dir, quiet=quiet)
+    result = fit.train(cfg.for_seed(seed), dataset, run_dir=run_dir, quiet=quiet,
+                       callbacks=callbacks)
     if not np.array_equal(np.asarray(result.y_true).reshape(-1),
                           np.asarray(dataset.y_test).reshape(-1)):
         digest = "mismatch:" + digest  # scored on other rows: the fingerprints will differ
@@ -209,12 +137,12 @@ def run_keras(cfg, dataset, seed, *, run_dir=None, quiet=True):
 
 def run_baseline(baseline, dataset, seed, *, n_jobs=None):
     """Fit one baseline on the training part and score it on the test part with the metrics
-    of kerascli.training, so Keras and scikit-learn are scored by one code.
+    of kerascli.core.metrics, so Keras and scikit-learn are scored by one code.
 
     Returns (Run, estimator description, what the parameter count counts).
     """
     import numpy as np
-    from kerascli import baselines, training
+    from kerascli import baselines
 
     pipeline = baselines.make(baseline, dataset.task, dataset.kind, seed=seed, n_jobs=n_jobs,
                               n_train=len(dataset.x_train))
@@ -232,25 +160,24 @@ def run_baseline(baseline, dataset, seed, *, n_jobs=None):
         outputs = np.asarray(pipeline.predict(x_test), dtype=np.float64)
         y_pred = outputs.reshape(np.shape(y_test))
     predict_seconds = time.perf_counter() - start
-    metrics = training.metrics_from_outputs(dataset.task, y_test, outputs, dataset.n_classes)
+    scores = metrics.metrics_from_outputs(dataset.task, y_test, outputs, dataset.n_classes)
     n_params, counted = baselines.count_params(pipeline)
-    run = Run(seed=seed, metrics=metrics, train_seconds=train_seconds,
+    run = Run(seed=seed, metrics=scores, train_seconds=train_seconds,
               predict_seconds=predict_seconds, n_params=n_params, data_sha256=digest,
               y_pred=y_pred, warnings=caught)
     return run, baselines.describe(pipeline), counted
 
 
-def compare(cfg, dataset=None, *, run_dir=None, log=None, warn=None, quiet=False):
+def compare(cfg, dataset=None, *, run_dir=None, log=None, warn=None, quiet=False,
+            callbacks=()):
     """Train the Keras model and each baseline ``cfg.repeats`` times on one split.
 
     Returns a :class:`CompareResult`. ``run_dir``: where the Keras run of the first seed
     saves its artifacts (model.h5, history), if given. ``log``/``warn``: one-line callbacks.
+    ``callbacks``: extra Keras callbacks for every seed's training.
     """
-    from kerascli import baselines
-
     log = log or (lambda message: None)
     warn = warn or log
-    cfg.check()
     if dataset is None:
         check_pair(cfg)
         dataset = load_dataset(cfg)
@@ -266,7 +193,8 @@ def compare(cfg, dataset=None, *, run_dir=None, log=None, warn=None, quiet=False
         log(f"training {keras_entry.name}{tag}")
         keras_dir = Path(run_dir) / "keras" if run_dir is not None and i == 0 else None
         # the summary and progress bar once (first seed), unless quiet
-        run = run_keras(cfg, dataset, seed, run_dir=keras_dir, quiet=quiet or i > 0)
+        run = run_keras(cfg, dataset, seed, run_dir=keras_dir, quiet=quiet or i > 0,
+                        callbacks=callbacks)
         keras_entry.runs.append(run)
         for baseline, entry in zip(chosen, entries[1:]):
             log(f"fitting {entry.name}{tag}")
@@ -390,9 +318,9 @@ def plot(result, path):
     """A PNG: the primary metric per model as bars (± std over repeats) and, for
     classification, each model's confusion matrix (first seed) side by side."""
     import seaborn as sns
-    from kerascli import report
+    from kerascli import plots
 
-    plt = report.pyplot()
+    plt = plots.pyplot()
     doc = result.to_dict()
     names = [m["name"] for m in doc["models"]]
     metric = doc["primary_metric"]
@@ -423,4 +351,4 @@ def plot(result, path):
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
     fig.tight_layout()
-    return report.save_figure(fig, path, dpi=100, bbox_inches=None)
+    return plots.save_figure(fig, path, dpi=100, bbox_inches=None)

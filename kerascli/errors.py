@@ -16,3 +16,11 @@ class DataError(UserError):
         self.path = str(path)
         self.defect = defect
         super().__init__(f"{path}: {defect}")
+
+
+class Diverged(UserError):
+    """Training produced a NaN or infinite loss; nothing was saved as the final model."""
+
+    def __init__(self, message, epoch=None):
+        self.epoch = epoch
+        super().__init__(message)

@@ -1,7 +1,7 @@
 """Using a saved model: reload a run (``model.h5`` + ``config.json``), evaluate it on its
 test set, predict image files or CSV rows. No Click here (``evaluate``/``predict`` are thin).
 
-A saved model holds its own scaling (see kerascli.training), so raw pixels or raw CSV
+A saved model holds its own scaling (see kerascli.core.fit), so raw pixels or raw CSV
 values go straight in; ``config.json`` beside it says which dataset and split it was
 trained on, the class names, the feature columns and the images' background polarity.
 """
@@ -82,29 +82,36 @@ def _read_json(path):
 
 # ---------------------------------------------------------------- evaluate
 
+def train_config(run):
+    """The TrainConfig of the network in ``run`` (a train, compare or forecast run), read by
+    the one reader :func:`kerascli.core.config.from_dict`; None without config.json."""
+    from kerascli.core import config
+
+    if not run.record:
+        return None
+    cfg = config.from_dict(run.record)
+    return getattr(cfg, "train", cfg)
+
+
 def test_dataset(run, spec=None, data_dir=None, cache_dir=None):
     """The dataset a run was trained on (same split), or ``spec`` read with its options."""
+    import dataclasses
+
     record = run.record or {}
-    stored = dict(record.get("load_options") or {})
     if spec is None and not record:
         raise UserError(f"{run.model_path}: no config.json beside the model to say which data it "
                         "was trained on; give --dataset.")
-    options = datasets.LoadOptions(
-        data_dir=Path(data_dir) if data_dir else _path(stored.get("data_dir")),
-        cache_dir=Path(cache_dir) if cache_dir else _path(stored.get("cache_dir")),
-        label=stored.get("label"),
-        features=tuple(stored["features"]) if stored.get("features") else None,
-        image_size=tuple(stored["image_size"]) if stored.get("image_size") else None,
-        color_mode=stored.get("color_mode", "rgb"),
-        test_size=stored.get("test_size", 0.2),
-        seed=stored.get("seed", 42),
-        path=_path(stored.get("path")))
+    cfg = train_config(run)
+    options = cfg.load_options() if cfg is not None else datasets.LoadOptions()
+    options = dataclasses.replace(
+        options, path=_path((record.get("load_options") or {}).get("path")),
+        data_dir=Path(data_dir) if data_dir else options.data_dir,
+        cache_dir=Path(cache_dir) if cache_dir else options.cache_dir)
     if spec is not None:
         name, path = datasets.resolve(spec)
-        import dataclasses
         options = dataclasses.replace(options, path=path)
     else:
-        name = record.get("dataset_name") or record["config"]["dataset"]
+        name = record.get("dataset_name") or cfg.dataset
     dataset = datasets.get(name).load(options)
     if tuple(dataset.input_shape) != run.input_shape:
         raise UserError(f"dataset {dataset.name!r} has inputs of shape {tuple(dataset.input_shape)}"
@@ -120,14 +127,13 @@ def _path(value):
 
 
 def evaluate_run(path, spec=None, data_dir=None, cache_dir=None, unsafe=False):
-    """Reload a saved model and compute the test metrics :func:`kerascli.training.train`
+    """Reload a saved model and compute the test metrics :func:`kerascli.core.fit.train`
     reported (identical on the same data). Returns a JSON-ready dict."""
-    from kerascli import training
+    from kerascli.core import metrics as metrics_mod
 
     run = load_run(path, unsafe=unsafe)
     dataset = test_dataset(run, spec, data_dir, cache_dir)
-    metrics = training.evaluate_arrays(run.model, dataset.x_test, dataset.y_test, dataset.task,
-                                       dataset.n_classes)
+    metrics = metrics_mod.evaluate(run.model, dataset)
     return {"model_path": str(run.model_path), "dataset": dataset.name, "task": dataset.task,
             "n_test": int(len(dataset.x_test)), "source": dataset.source, "metrics": metrics,
             "trained_metrics": (run.metrics or {}).get("metrics")}
@@ -212,7 +218,7 @@ def predict_files(path, inputs, top_k=3, unsafe=False):
     entries carry ``"inverted"`` when the drawing's polarity was flipped.
     """
     import numpy as np
-    from kerascli import training
+    from kerascli.core.metrics import predict_outputs
 
     run = load_run(path, unsafe=unsafe)
     record = run.record or {}
@@ -233,7 +239,7 @@ def predict_files(path, inputs, top_k=3, unsafe=False):
             batch.append(x)
         else:
             raise UserError(f"{item}: no such file.")
-    outputs = training.predict_outputs(run.model, np.stack(batch))
+    outputs = predict_outputs(run.model, np.stack(batch))
     for entry, out in zip(entries, outputs):
         if run.task == datasets.CLASSIFICATION:
             order = np.argsort(-out, kind="stable")[:max(1, top_k)]

@@ -1,50 +1,14 @@
-"""Untrusted model files and diverging training.
+"""Untrusted model files.
 
-* :func:`load_model` opens a saved Keras model with ``safe_mode`` on: a model whose loading
+:func:`load_model` opens a saved Keras model with ``safe_mode`` on: a model whose loading
   would run arbitrary Python (a ``Lambda`` layer holding a pickled function) is refused with
   one line unless the user passes ``--unsafe``; a model naming custom classes kerascli does not
   know is refused too (nothing is imported to find them). Keras' own ``.h5`` loader honours
   ``safe_mode`` since keras 3.11 (advisory GHSA-36rr-ww3j-vrjv).
-* :func:`divergence_guard` stops training at the end of the first epoch whose loss is NaN or
-  infinite, before that epoch's weights are backed up or saved, and raises :class:`Diverged`
-  (a :class:`UserError`: one line, exit code 2) naming the epoch and the learning rate.
 """
-import math
 from pathlib import Path
 
 from kerascli.errors import DataError, UserError
-
-
-class Diverged(UserError):
-    """Training produced a NaN or infinite loss; nothing was saved as the final model."""
-
-    def __init__(self, message, epoch=None):
-        self.epoch = epoch
-        super().__init__(message)
-
-
-def divergence_guard(epochs, learning_rate=None, option="--learning-rate"):
-    """A Keras callback raising :class:`Diverged` when an epoch ends with a non-finite loss.
-
-    Put it before BackupAndRestore and checkpoints in the callback list, so the diverged
-    weights are never written. Checked once per epoch (the logs are host floats then), which
-    costs nothing per step.
-    """
-    from kerascli.runtime import keras_module
-    keras = keras_module()
-
-    class DivergenceGuard(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            bad = {k: v for k, v in (logs or {}).items()
-                   if k in ("loss", "val_loss") and not math.isfinite(float(v))}
-            if bad:
-                key, value = next(iter(bad.items()))
-                lr = f" (now {learning_rate:g})" if learning_rate is not None else ""
-                raise Diverged(f"training diverged at epoch {epoch + 1}/{epochs}: {key} is "
-                               f"{float(value)}; the model was not saved; lower {option}{lr}, "
-                               "e.g. by 10x.", epoch=epoch + 1)
-
-    return DivergenceGuard()
 
 
 def load_model(path, unsafe=False):

@@ -1,7 +1,8 @@
 """``kerascli datasets``: what data there is, where it is read from, and fetching it."""
 import click
 
-from kerascli.commands._common import data_options, emit_json, json_option, log
+from kerascli.commands import options
+from kerascli.commands.output import emit_json, log
 
 ORDER = ("data dir (--data-dir / KERASCLI_DATA_DIR), then the Keras cache "
          "($KERAS_HOME or ~/.keras)/datasets, then the kerascli cache (--cache-dir / "
@@ -45,8 +46,7 @@ def listing(options):
 
 
 @click.group("datasets", invoke_without_command=True)
-@data_options
-@json_option
+@options.use(options.data_options(), options.json_option())
 @click.pass_context
 def command(ctx, data_dir, cache_dir, as_json):
     """List every dataset: its size, where it would be read from, whether it is present
@@ -84,7 +84,7 @@ def _count(value):
 
 def _print_table(rows):
     from rich.table import Table
-    from kerascli.commands._common import stdout_console
+    from kerascli.commands.output import stdout_console
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("dataset", "kind", "train", "test", "status", "checksum", "location"):
         table.add_column(column, justify="right" if column in ("train", "test") else "left",
@@ -102,8 +102,7 @@ def _print_table(rows):
 
 @command.command("download")
 @click.argument("name")
-@data_options
-@json_option
+@options.use(options.data_options(), options.json_option())
 @click.pass_context
 def download(ctx, name, data_dir, cache_dir, as_json):
     """Download NAME (mnist, fashion-mnist or cifar10) into the kerascli cache, verifying

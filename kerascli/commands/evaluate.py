@@ -3,18 +3,14 @@ from pathlib import Path
 
 import click
 
-from kerascli.commands._common import data_options, json_option, log
+from kerascli.commands import options
+from kerascli.commands.output import log
 
 
 @click.command()
 @click.argument("run", metavar="RUN_DIR_OR_MODEL", type=click.Path(path_type=Path))
-@click.option("--dataset", "-d", help="Evaluate on this dataset instead of the one in the run's "
-                                      "config.json (a name, a CSV file or an image folder).")
-@click.option("--unsafe", is_flag=True,
-              help="Allow a model whose loading runs Python code stored in the file (Lambda "
-                   "layers). Only for files from a source you trust.")
-@json_option
-@data_options
+@options.use(options.dataset_option(None), options.unsafe_option(), options.json_option(),
+             options.data_options())
 def command(run, dataset, unsafe, as_json, data_dir, cache_dir):
     """Reload a saved model and report its test metrics.
 
@@ -27,8 +23,9 @@ def command(run, dataset, unsafe, as_json, data_dir, cache_dir):
       kerascli evaluate runs/cnn-mnist-20250101-120000
       kerascli evaluate model.h5 --dataset fashion-mnist --json
     """
-    from kerascli import inference, report
-    from kerascli.commands._common import emit_json, stdout_console
+    from kerascli import inference
+    from kerascli.commands.output import metrics_table, print_table
+    from kerascli.commands.output import emit_json, stdout_console
 
     log(f"evaluating {run} ...")
     result = inference.evaluate_run(run, dataset, data_dir=data_dir, cache_dir=cache_dir,
@@ -38,4 +35,4 @@ def command(run, dataset, unsafe, as_json, data_dir, cache_dir):
         return
     console = stdout_console()
     title = f"{result['model_path']} on {result['dataset']}: test set ({result['n_test']:,} examples)"
-    report.print_table(report.metrics_table(result["metrics"], title=title), console)
+    print_table(metrics_table(result["metrics"], title=title), console)

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import click
 
-from kerascli.commands._common import json_option
+from kerascli.commands import options
 
 
 @click.command()
@@ -12,10 +12,7 @@ from kerascli.commands._common import json_option
                 type=click.Path(path_type=Path))
 @click.option("--top-k", "-k", type=click.IntRange(min=1), default=3, show_default=True,
               help="How many classes to show per input, most probable first.")
-@click.option("--unsafe", is_flag=True,
-              help="Allow a model whose loading runs Python code stored in the file (Lambda "
-                   "layers). Only for files from a source you trust.")
-@json_option
+@options.use(options.unsafe_option(), options.json_option())
 def command(model, inputs, top_k, unsafe, as_json):
     """Predict image files or CSV rows with a saved model.
 
@@ -30,8 +27,8 @@ def command(model, inputs, top_k, unsafe, as_json):
       kerascli predict runs/logreg-iris-20250101-120000 flowers.csv --top-k 1 --json
     """
     from kerascli import inference
-    from kerascli.commands._common import emit_json, stdout_console
-    from kerascli.report import table, print_table
+    from kerascli.commands.output import emit_json, stdout_console
+    from kerascli.commands.output import table, print_table
 
     entries = inference.predict_files(model, inputs, top_k=top_k, unsafe=unsafe)
     if as_json:

@@ -48,6 +48,12 @@ class LoadOptions:
     color_mode: str = "rgb"  # image folders: "rgb" or "grayscale"
     test_size: float = 0.2  # for datasets without an official test split
     seed: int = 42
+    # series (datasets/series.py): windows of `lags` values -> the next `horizon`
+    lags: int = 20
+    horizon: int = 1
+    target: str = "auto"  # levels, returns, diff; auto: returns if positive, else diff
+    fill: str = "drop"  # null cells: drop, ffill, interpolate
+    date_column: Optional[str] = None
     download: bool = True  # fetch missing official files from the internet
 
 
@@ -67,6 +73,7 @@ class Dataset:
     class_names: Optional[tuple] = None
     feature_names: Optional[tuple] = None
     extra: dict = field(default_factory=dict)
+    windows: Any = None  # series only: datasets.series.Windows (levels, scaler, origins)
 
     @property
     def n_classes(self):

@@ -18,5 +18,5 @@ def load(options):
 
 
 def status(options):
-    from kerascli.timeseries import shipped_sp500
+    from kerascli.datasets._timeseries import shipped_sp500
     return {"present": True, "valid": True, "location": str(shipped_sp500()), "note": "embedded"}

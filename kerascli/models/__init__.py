@@ -6,7 +6,7 @@ returning a readable ``keras.Sequential``. Keras is imported inside ``build`` on
 registry (and ``kerascli train --help``) loads without TensorFlow. Adding a model is adding
 one file.
 
-kerascli.training passes two more keyword arguments when the data needs them:
+kerascli.core.fit passes two more keyword arguments when the data needs them:
 ``preprocess`` (layers to put right after the Input: Rescaling(1/255) for images,
 Normalization fitted on the training part for tables) and ``postprocess`` (layers to put
 last: an inverted Normalization restoring a regression target's units), so a saved model
@@ -56,6 +56,23 @@ class ModelInfo:
     dataset_options: dict = field(default_factory=dict)
     # dataset names known to work, for error messages (in addition to CSV/image folders)
     datasets: tuple = ()
+
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adamax", "adagrad", "adadelta",
+              "lion")
+
+
+def make_optimizer(name, learning_rate):
+    """A Keras optimizer by ``--optimizer`` name."""
+    from kerascli.runtime import keras_module
+    optimizers = keras_module().optimizers
+    classes = {"adam": optimizers.Adam, "adamw": optimizers.AdamW, "sgd": optimizers.SGD,
+               "rmsprop": optimizers.RMSprop, "nadam": optimizers.Nadam,
+               "adamax": optimizers.Adamax, "adagrad": optimizers.Adagrad,
+               "adadelta": optimizers.Adadelta, "lion": optimizers.Lion}
+    if name not in classes:
+        raise UserError(f"--optimizer {name!r}: choose one of {', '.join(OPTIMIZERS)}.")
+    return classes[name](learning_rate=learning_rate)
 
 
 def names():

@@ -108,7 +108,7 @@ def optimizer(cfg, steps_per_epoch):
     if cfg.optimizer == "sgd":
         return keras.optimizers.SGD(learning_rate=schedule, momentum=FAST_MOMENTUM, nesterov=True,
                                     weight_decay=FAST_WEIGHT_DECAY)
-    from kerascli.training import make_optimizer
+    from kerascli.models import make_optimizer
     return make_optimizer(cfg.optimizer, schedule)
 
 

@@ -20,7 +20,7 @@ INFO = ModelInfo(
 
 def build(input_shape, task, n_outputs, *, preprocess=(), postprocess=()):
     """``preprocess``/``postprocess``: input standardisation and target rescaling fitted on
-    the training data (added by kerascli.training)."""
+    the training data (added by kerascli.core.fit)."""
     from kerascli.runtime import keras_module
     keras = keras_module()
     return keras.Sequential([

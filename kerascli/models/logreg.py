@@ -21,7 +21,7 @@ INFO = ModelInfo(
 
 
 def build(input_shape, task, n_outputs, *, preprocess=(), postprocess=()):
-    """``preprocess``: scaling layers fitted on the training data (added by kerascli.training)."""
+    """``preprocess``: scaling layers fitted on the training data (added by kerascli.core.fit)."""
     from kerascli.runtime import keras_module
     keras = keras_module()
     layers = keras.layers

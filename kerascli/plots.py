@@ -1,56 +1,14 @@
-"""Showing results: rich tables on stdout and PNG plots (learning curves, confusion matrix;
-``pyplot``/``save_figure`` for the plots compare and forecast draw), shared by every command.
+"""PNG plots: learning curves and confusion matrices, and ``pyplot``/``save_figure`` for
+the plots compare and forecast draw.
 
 Plots use matplotlib's Agg backend (no display needed) and are written atomically.
 """
-import math
 from pathlib import Path
 
 from kerascli import artifacts
 
 METRIC_LABELS = {"accuracy": "accuracy", "macro_f1": "macro-F1", "loss": "test loss",
                  "rmse": "RMSE", "mae": "MAE", "r2": "R²"}
-
-
-def format_value(value, digits=4):
-    """A number as a table shows it: 4 decimals, integers as they are, NaN as '-'."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "-"
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def table(rows, columns=None, title=None):
-    """A rich Table from a list of dicts (columns default to the first row's keys)."""
-    from rich.table import Table
-
-    columns = list(columns or (rows[0].keys() if rows else []))
-    result = Table(title=title, title_justify="left")
-    for col in columns:
-        numeric = any(isinstance(r.get(col), (int, float)) and not isinstance(r.get(col), bool)
-                      for r in rows)
-        result.add_column(str(col), justify="right" if numeric else "left")
-    for row in rows:
-        result.add_row(*(format_value(row.get(col)) for col in columns))
-    return result
-
-
-def metrics_table(metrics, title=None):
-    """A two-column table (metric, value) for one metrics dict."""
-    rows = [{"metric": METRIC_LABELS.get(k, k), "value": v} for k, v in metrics.items()]
-    return table(rows, ["metric", "value"], title=title)
-
-
-def print_table(rich_table, console=None):
-    from kerascli.commands._common import stdout_console
-    (console or stdout_console()).print(rich_table)
 
 
 def pyplot():

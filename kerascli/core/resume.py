@@ -1,10 +1,11 @@
-"""Resuming a training run that was killed: ``kerascli train MODEL --resume RUN_DIR``.
+"""Resuming a training run that was killed: ``kerascli train MODEL --resume RUN_DIR`` (and
+``forecast --resume``, ``compare --resume``: all train through :func:`kerascli.core.fit.train`).
 
 * Every epoch, Keras' ``BackupAndRestore`` saves the weights, the optimizer state and the
   epoch count in ``RUN_DIR/backup`` (a directory of its own: Keras deletes it when training
   ends), keeping the previous copy too, so a kill during a save falls back one epoch.
-* The resumed run reuses the run's ``config.json`` (same model, data, split, seed) and
-  continues from the last completed epoch.
+* The resumed run reuses the run's ``config.json`` (read by ``RunDir.reopen``: same model,
+  data, split, seed) and continues from the last completed epoch.
 * The training data order of epoch ``e`` is a pure function of ``(seed, e)``
   (:func:`epoch_feed`), not of how many epochs this process has run, so epochs ``k..`` of a
   resumed run see the same batches as those of an uninterrupted run; the final metrics match
@@ -21,6 +22,23 @@ BACKUP_DIR = "backup"
 METADATA = "training_metadata.json"  # written by keras.callbacks.BackupAndRestore
 PARTIAL_HISTORY = "history.partial.json"
 
+
+# ---------------------------------------------------------------- Keras internals
+# Exact resume needs two things Keras keeps private; they are read here and nowhere else, and
+# tests/core/test_keras_internals.py fails loudly when a Keras upgrade renames them.
+
+def initial_epoch(model):
+    """The epoch ``fit`` starts from (BackupAndRestore sets it on restore): ``model._initial_epoch``."""
+    return int(getattr(model, "_initial_epoch", 0) or 0)
+
+
+def seed_generators(model):
+    """Every ``keras.random.SeedGenerator`` the model's layers draw from (Dropout masks,
+    augmentation): ``layer._seed_generators`` over ``model._flatten_layers()``."""
+    return [sg for layer in model._flatten_layers() for sg in getattr(layer, "_seed_generators", [])]
+
+
+# ---------------------------------------------------------------- callbacks
 
 def backup_callback(run_dir):
     from kerascli.runtime import keras_module
@@ -52,8 +70,8 @@ def epoch_feed(x, y, *, batch_size, seed):
     """
     import math
 
-    from kerascli import pipeline
-    tf = pipeline._tf()
+    from kerascli.core import pipeline
+    tf = pipeline.tensorflow()
     from kerascli.runtime import keras_module
     keras = keras_module()
     n = len(x)
@@ -74,7 +92,7 @@ def epoch_feed(x, y, *, batch_size, seed):
 
     class StartEpoch(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
-            epoch.assign(int(getattr(self.model, "_initial_epoch", 0) or 0))
+            epoch.assign(initial_epoch(self.model))
 
     return data.prefetch(pipeline.AUTOTUNE), StartEpoch()
 
@@ -88,9 +106,7 @@ def rng_callback():
 
     class EpochSeededRandomness(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
-            self._generators = [(sg, int(sg.state.numpy()[0]))
-                                for layer in self.model._flatten_layers()
-                                for sg in getattr(layer, "_seed_generators", [])]
+            self._generators = [(sg, int(sg.state.numpy()[0])) for sg in seed_generators(self.model)]
 
         def on_epoch_begin(self, epoch, logs=None):
             for sg, seed in self._generators:  # room for 2**20 draws per epoch
@@ -121,42 +137,6 @@ def history_callback(run_dir, first_epoch):
             artifacts.write_json(path, history)
 
     return PartialHistory(), earlier
-
-
-def load_config(run_dir, model):
-    """The :class:`kerascli.training.TrainConfig` recorded in ``RUN_DIR/config.json``."""
-    from kerascli import training
-
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise UserError(f"--resume {run_dir}: no such run directory.")
-    path = run_dir / "config.json"
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        stored = dict(record["config"])
-    except FileNotFoundError:
-        raise UserError(f"--resume {run_dir}: no config.json there (the run stopped before "
-                        "training began); start it again without --resume.") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UserError(f"--resume {run_dir}: config.json is unreadable ({exc}).") from None
-    if artifacts.is_complete(run_dir):
-        raise UserError(f"--resume {run_dir}: this run already finished; nothing to resume.")
-    if stored.get("model") != model:
-        raise UserError(f"--resume {run_dir}: that run trained {stored.get('model')!r}, not "
-                        f"{model!r}; use kerascli train {stored.get('model')} --resume {run_dir}.")
-    params = tuple((k, tuple(v) if isinstance(v, list) else v)
-                   for k, v in (stored.pop("params", None) or {}).items())
-    for key in ("features", "image_size"):
-        if stored.get(key) is not None:
-            stored[key] = tuple(stored[key])
-    known = {f.name for f in __import__("dataclasses").fields(training.TrainConfig)}
-    try:
-        cfg = training.TrainConfig(params=params, **{k: v for k, v in stored.items() if k in known})
-    except TypeError as exc:
-        raise UserError(f"--resume {run_dir}: config.json does not describe a train run ({exc}).") \
-            from None
-    training._validate(cfg)
-    return cfg
 
 
 def check_no_conflict(cfg, given, run_dir):

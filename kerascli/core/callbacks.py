@@ -1,12 +1,42 @@
-"""Training progress on stderr: a bar with ETA on a terminal, one line per epoch when piped.
+"""The callbacks every training run gets: progress on stderr and the divergence guard.
 
-Keras' own progress bar writes to stdout, which carries results; kerascli always fits with
-``verbose=0`` and reports through this callback instead.
+Progress: a bar with ETA on a terminal, one line per epoch when piped. Keras' own progress
+bar writes to stdout, which carries results; kerascli always fits with ``verbose=0`` and
+reports through :func:`progress_callback` instead.
+
+:func:`divergence_guard` stops training at the end of the first epoch whose loss is NaN or
+infinite, before that epoch's weights are backed up or saved, and raises
+:class:`kerascli.errors.Diverged` (one line, exit code 2) naming the epoch and the learning rate.
 """
+import math
 import sys
 import time
 
+from kerascli.errors import Diverged
 from kerascli.runtime import keras_module
+
+
+def divergence_guard(epochs, learning_rate=None, option="--learning-rate"):
+    """A Keras callback raising :class:`Diverged` when an epoch ends with a non-finite loss.
+
+    Put it before BackupAndRestore and checkpoints in the callback list, so the diverged
+    weights are never written. Checked once per epoch (the logs are host floats then), which
+    costs nothing per step.
+    """
+    keras = keras_module()
+
+    class DivergenceGuard(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            bad = {k: v for k, v in (logs or {}).items()
+                   if k in ("loss", "val_loss") and not math.isfinite(float(v))}
+            if bad:
+                key, value = next(iter(bad.items()))
+                lr = f" (now {learning_rate:g})" if learning_rate is not None else ""
+                raise Diverged(f"training diverged at epoch {epoch + 1}/{epochs}: {key} is "
+                               f"{float(value)}; the model was not saved; lower {option}{lr}, "
+                               "e.g. by 10x.", epoch=epoch + 1)
+
+    return DivergenceGuard()
 
 
 def _fmt(logs):

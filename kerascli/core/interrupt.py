@@ -48,7 +48,8 @@ class Watch:
 
         class EpochCounter(keras.callbacks.Callback):
             def on_train_begin(self, logs=None):
-                watch.epoch = int(getattr(self.model, "_initial_epoch", 0) or 0)
+                from kerascli.core.resume import initial_epoch
+                watch.epoch = initial_epoch(self.model)
 
             def on_epoch_end(self, epoch, logs=None):
                 watch.epoch = epoch + 1
@@ -105,7 +106,7 @@ def guard(command):
             from None
     except Exception as exc:
         if watch.run_dir is not None and not getattr(exc, "marked", False):
-            from kerascli.safety import Diverged
+            from kerascli.errors import Diverged
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             with contextlib.suppress(OSError):
                 artifacts.mark_incomplete(watch.run_dir, "diverged" if isinstance(exc, Diverged)

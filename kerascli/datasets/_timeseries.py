@@ -44,13 +44,13 @@ class Series:
         return {
             "source": self.source, "column": self.column, "date_column": self.date_column,
             "n_rows": len(self), "n_missing": self.n_missing, "n_duplicates": self.n_duplicates,
-            "first_date": _iso(self.dates[0]) if self.dates is not None and len(self) else None,
-            "last_date": _iso(self.dates[-1]) if self.dates is not None and len(self) else None,
+            "first_date": iso_date(self.dates[0]) if self.dates is not None and len(self) else None,
+            "last_date": iso_date(self.dates[-1]) if self.dates is not None and len(self) else None,
             "notes": list(self.notes),
         }
 
 
-def _iso(ts):
+def iso_date(ts):
     return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
 
 
@@ -256,7 +256,7 @@ def read_series(path, column=None, date_column=None, fill="drop", source=None):
         dup = np.asarray(dates.duplicated(keep="first"))
         n_duplicates = int(dup.sum())
         if n_duplicates:
-            first = _iso(dates[dup][0])
+            first = iso_date(dates[dup][0])
             notes.append(f"{n_duplicates} duplicate date{'s' * (n_duplicates > 1)} "
                          f"(first {first}); kept the first row of each")
             dates, values = dates[~dup], values[~dup]

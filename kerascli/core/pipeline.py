@@ -6,13 +6,13 @@
   paths, decoding and resizing each image in parallel as it is needed: memory stays bounded
   by the shuffle buffer and the prefetched batches, not by the size of the folder.
 
-Whether :mod:`kerascli.training` feeds ``fit()`` from arrays or from :func:`from_arrays` is
+Whether :mod:`kerascli.core.fit` feeds ``fit()`` from arrays or from :func:`from_arrays` is
 decided by measurement (benchmarks/pipeline.py; the result is in benchmarks/RESULTS.md).
 """
 AUTOTUNE = -1  # tf.data.AUTOTUNE, without importing TensorFlow at module level
 
 
-def _tf():
+def tensorflow():
     from kerascli.runtime import keras_module
     keras_module()
     import tensorflow as tf
@@ -31,7 +31,7 @@ def from_arrays(x, y, *, batch_size, shuffle=True, seed=0, cache=True, augment=N
         augment: a function ``(x_batch, y_batch) -> (x_batch, y_batch)`` applied to each
             training batch (e.g. :func:`flip_shift`), after shuffling and batching.
     """
-    tf = _tf()
+    tf = tensorflow()
     data = tf.data.Dataset.from_tensor_slices((x, y))
     if cache:
         data = data.cache()
@@ -46,7 +46,7 @@ def from_arrays(x, y, *, batch_size, shuffle=True, seed=0, cache=True, augment=N
 def flip_shift(max_shift=0.1, flip=True, seed=0):
     """A batch augmentation: random horizontal flips and shifts of up to ``max_shift`` of the
     image size (reflect padding), for :func:`from_arrays`'s ``augment``."""
-    tf = _tf()
+    tf = tensorflow()
     rng = tf.random.Generator.from_seed(seed)
 
     def augment(images, labels):
@@ -78,7 +78,7 @@ def stream_image_folder(paths, labels, *, image_size, channels=3, batch_size=32,
     decoded images, however many files there are. Images are decoded (JPEG/PNG), converted
     to ``channels`` and resized to ``image_size`` (height, width) with antialiasing.
     """
-    tf = _tf()
+    tf = tensorflow()
     height, width = image_size
     paths = [str(p) for p in paths]
     data = tf.data.Dataset.from_tensor_slices((paths, list(labels)))

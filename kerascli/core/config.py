@@ -1,0 +1,291 @@
+"""What a run is made of: one frozen dataclass per command, written to ``config.json``.
+
+Config flows one way: Click options -> :func:`make_config` (or :class:`CompareConfig` /
+:class:`ForecastConfig` around it) -> the core -> ``config.json`` beside the artifacts, read
+back by the one reader :func:`from_dict` (``--resume``, ``evaluate`` and ``predict`` alike).
+
+Every command that trains a network describes that network with a :class:`TrainConfig`:
+``compare`` and ``forecast`` wrap one, so ``train lstm --dataset X.csv`` and ``forecast X.csv``
+with the same options make the same model from the same data.
+"""
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Optional
+
+from kerascli import datasets, models
+from kerascli.errors import UserError
+
+SCHEMA_VERSION = 2  # of config.json; version 1 (no "command", train only) still reads
+PRECISIONS = ("float32", "mixed")
+STRATEGIES = ("auto", "default", "mirrored", "multiworker")
+TARGETS = ("auto", "levels", "returns", "diff")  # what a series model learns
+FILLS = ("drop", "ffill", "interpolate")  # null cells of a series
+MAX_REPEATS = 100
+
+
+def _listify(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _tuplify(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines one network's training run."""
+
+    COMMAND: ClassVar[str] = "train"
+
+    model: str
+    dataset: str  # registry name, CSV file or image folder (as the user gave it)
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    optimizer: str = "adam"
+    validation_split: float = 0.1  # held out of the training part to watch overfitting
+    seed: int = 42  # weights, shuffling, dropout, augmentation, validation split
+    params: tuple = ()  # the model's own options as (name, value) pairs
+    out: Optional[str] = "runs"
+    tensorboard: Optional[str] = None
+    plot: bool = False
+    # how the data is read (datasets.LoadOptions); None means the dataset's default
+    label: Optional[str] = None  # a table's target column, a series' value column
+    features: Optional[tuple] = None
+    image_size: Optional[tuple] = None
+    data_dir: Optional[str] = None
+    cache_dir: Optional[str] = None
+    test_size: float = 0.2  # held out where a dataset has no official test set
+    # series: windows of `lags` values -> the next `horizon` (datasets/series.py)
+    lags: int = 20
+    horizon: int = 1
+    target: str = "auto"
+    fill: str = "drop"
+    date_column: Optional[str] = None
+    # how it runs (core.devices; the resolved values go to config.json "runtime")
+    strategy: str = "auto"
+    precision: str = "float32"  # float32 or mixed (GPU only)
+    jit: Optional[bool] = None  # XLA; None: Keras' per-device default (off on CPU)
+
+    @property
+    def params_dict(self):
+        return dict(self.params)
+
+    def load_options(self):
+        """The :class:`kerascli.datasets.LoadOptions` this configuration reads data with."""
+        return datasets.LoadOptions(
+            data_dir=Path(self.data_dir) if self.data_dir else None,
+            cache_dir=Path(self.cache_dir) if self.cache_dir else None,
+            label=self.label, features=tuple(self.features) if self.features else None,
+            image_size=tuple(self.image_size) if self.image_size else None,
+            test_size=self.test_size, lags=self.lags, horizon=self.horizon, target=self.target,
+            fill=self.fill, date_column=self.date_column)
+
+    def to_dict(self):
+        fields = {k: _listify(v) for k, v in dataclasses.asdict(self).items() if k != "params"}
+        return fields | {"params": {k: _listify(v) for k, v in self.params}}
+
+    @classmethod
+    def from_dict(cls, stored):
+        stored = dict(stored)
+        params = tuple((k, _tuplify(v)) for k, v in (stored.pop("params", None) or {}).items())
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: _tuplify(v) for k, v in stored.items() if k in known}
+        try:
+            cfg = cls(params=params, **values)
+        except TypeError as exc:
+            raise UserError(f"config.json does not describe a {cls.COMMAND} run ({exc}).") from None
+        validate(cfg)
+        return cfg
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    """``kerascli compare``: the Keras side (``train``, no validation hold-out, so it fits the
+    same rows as the baselines) and the scikit-learn side."""
+
+    COMMAND: ClassVar[str] = "compare"
+
+    train: TrainConfig
+    baselines: tuple = ()  # --baseline names; () = the model's default counterparts
+    repeats: int = 1
+    n_jobs: Optional[int] = -1  # for the scikit-learn estimators that honour it
+    plot_file: Optional[str] = None  # --plot-file: also write the plot there
+
+    def __post_init__(self):
+        if not 1 <= self.repeats <= MAX_REPEATS:
+            raise UserError(f"--repeats {self.repeats}: must be between 1 and {MAX_REPEATS}.")
+        if self.n_jobs is not None and self.n_jobs == 0:
+            raise UserError("--jobs 0: give a positive number of processes, or -1 for all cores.")
+        from kerascli import baselines
+        for name in self.baselines:
+            baselines.get(name)
+
+    @property
+    def model(self):
+        return self.train.model
+
+    def seeds(self):
+        return tuple(range(self.train.seed, self.train.seed + self.repeats))
+
+    def for_seed(self, seed):
+        return dataclasses.replace(self.train, seed=seed)
+
+    def to_dict(self):
+        return {"train": self.train.to_dict(), "baselines": list(self.baselines),
+                "repeats": self.repeats, "n_jobs": self.n_jobs, "plot_file": self.plot_file}
+
+    @classmethod
+    def from_dict(cls, stored):
+        return cls(train=TrainConfig.from_dict(stored["train"]),
+                   baselines=tuple(stored.get("baselines") or ()),
+                   repeats=int(stored.get("repeats", 1)), n_jobs=stored.get("n_jobs", -1),
+                   plot_file=stored.get("plot_file"))
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """``kerascli forecast``: the ``lstm`` trained on a series (``train``), then set beside
+    naive, drift and linear on the same test windows."""
+
+    COMMAND: ClassVar[str] = "forecast"
+
+    train: TrainConfig
+
+    def to_dict(self):
+        return {"train": self.train.to_dict()}
+
+    @classmethod
+    def from_dict(cls, stored):
+        return cls(train=TrainConfig.from_dict(stored["train"]))
+
+
+CONFIGS = {c.COMMAND: c for c in (TrainConfig, CompareConfig, ForecastConfig)}
+
+
+def to_record(cfg):
+    """The part of config.json that says how to remake the run."""
+    return {"version": SCHEMA_VERSION, "command": cfg.COMMAND, "config": cfg.to_dict()}
+
+
+def from_dict(record, command=None):
+    """The config object a ``config.json`` record describes (any command, any version).
+
+    ``command``: refuse a record written by another command (one line, exit 2).
+    """
+    if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
+        raise UserError("config.json has no 'config' section; it was not written by kerascli.")
+    written_by = record.get("command", "train")  # version 1: train runs only
+    if written_by not in CONFIGS:
+        raise UserError(f"config.json names an unknown command {written_by!r}.")
+    if command is not None and written_by != command:
+        raise UserError(f"that run directory holds a {written_by} run, not a {command} run.")
+    return CONFIGS[written_by].from_dict(record["config"])
+
+
+# ---------------------------------------------------------------- making a TrainConfig
+
+def dataset_key(spec):
+    """The registry name a --dataset argument resolves to (``csv``/``images`` for paths)."""
+    name, _ = datasets.resolve(spec)
+    return name
+
+
+def make_config(model, dataset=None, *, epochs=None, batch_size=None, learning_rate=None,
+                optimizer=None, params=None, **options):
+    """A validated :class:`TrainConfig`; ``None`` means the model's default for that dataset.
+
+    Defaults come from the model's ``INFO`` overridden by ``INFO.per_dataset[dataset]``
+    (training settings and model params alike); the model's default dataset also brings its
+    ``dataset_options`` (linreg: Iris ``label``/``features``) unless label/features are given.
+    ``options`` are the remaining :class:`TrainConfig` fields (seed, out, plot, ...); a None
+    value means the field's default.
+    """
+    module = models.get(model)
+    info = module.INFO
+    dataset = dataset or info.default_dataset
+    per_dataset = info.per_dataset.get(dataset_key(dataset), {})
+    options = {k: v for k, v in options.items() if v is not None or k == "jit"}
+
+    declared = {p.name: p for p in info.params}
+    given_params = dict(params or {})
+    unknown = sorted(set(given_params) - set(declared))
+    if unknown:
+        raise UserError(f"model {model!r} has no option {unknown[0]!r}; its options are: "
+                        f"{', '.join(declared) or 'none'}.")
+    resolved_params = []
+    for name, param in declared.items():
+        value = given_params.get(name)
+        if value is None:
+            value = per_dataset.get(name, param.default)
+        resolved_params.append((name, check_param(model, param, value)))
+    # a model's recipe may bring its own training defaults (cifar --recipe fast)
+    recipe_defaults = (module.training_defaults(dict(resolved_params))
+                       if hasattr(module, "training_defaults") else {})
+
+    def pick(name, given):
+        if given is not None:
+            return given
+        return recipe_defaults.get(name, per_dataset.get(name, getattr(info, name)))
+
+    if dataset == info.default_dataset and not options.get("label") and not options.get("features"):
+        for key, value in info.dataset_options.items():
+            options.setdefault(key, value)
+    for key in ("features", "image_size"):
+        if options.get(key) is not None:
+            options[key] = tuple(options[key])
+    for key in ("out", "tensorboard", "data_dir", "cache_dir"):
+        if options.get(key) is not None:
+            options[key] = str(options[key])
+    cfg = TrainConfig(model=model, dataset=str(dataset), epochs=int(pick("epochs", epochs)),
+                      batch_size=int(pick("batch_size", batch_size)),
+                      learning_rate=float(pick("learning_rate", learning_rate)),
+                      optimizer=pick("optimizer", optimizer), params=tuple(resolved_params),
+                      **options)
+    validate(cfg)
+    return cfg
+
+
+def check_param(model, param, value):
+    """A model option's value, typed and range-checked (one line naming the option)."""
+    option = f"--{param.name.replace('_', '-')}"
+    if param.type == "ints":
+        value = tuple(int(v) for v in value)
+        if not value or min(value) < 1:
+            raise UserError(f"{option}: give positive layer sizes such as 256,128 (model {model}).")
+    elif param.type == "int":
+        value = int(value)
+        if value < 1:
+            raise UserError(f"{option} {value}: must be at least 1 (model {model}).")
+    elif param.type == "float":
+        value = float(value)
+        if param.name == "dropout" and not 0 <= value < 1:
+            raise UserError(f"{option} {value}: a dropout rate is in [0, 1).")
+    elif param.type == "choice" and value not in param.choices:
+        raise UserError(f"{option} {value!r}: choose one of {', '.join(param.choices)}.")
+    return value
+
+
+def validate(cfg):
+    """Refuse option values that cannot work, before any data loads."""
+    for name in ("epochs", "batch_size", "lags", "horizon"):
+        if getattr(cfg, name) < 1:
+            raise UserError(f"--{name.replace('_', '-')} {getattr(cfg, name)}: must be at least 1.")
+    if not cfg.learning_rate > 0 or not math.isfinite(cfg.learning_rate):
+        raise UserError(f"--learning-rate {cfg.learning_rate}: must be a positive number.")
+    if cfg.optimizer not in models.OPTIMIZERS:
+        raise UserError(f"--optimizer {cfg.optimizer!r}: choose one of "
+                        f"{', '.join(models.OPTIMIZERS)}.")
+    if not 0 <= cfg.validation_split < 1:
+        raise UserError(f"--validation-split {cfg.validation_split}: must be in [0, 1).")
+    if not 0 < cfg.test_size < 1:
+        raise UserError(f"--test-size {cfg.test_size}: must be between 0 and 1, e.g. 0.2.")
+    for name, choices in (("strategy", STRATEGIES), ("precision", PRECISIONS),
+                          ("target", TARGETS), ("fill", FILLS)):
+        if getattr(cfg, name) not in choices:
+            raise UserError(f"--{name} {getattr(cfg, name)!r}: choose one of {', '.join(choices)}.")
+    if cfg.jit and cfg.strategy == "multiworker":
+        raise UserError("--jit: not available with --strategy multiworker (its custom training "
+                        "step runs without XLA); drop --jit.")

@@ -1,0 +1,83 @@
+"""The data a :class:`~kerascli.core.config.TrainConfig` trains on: which dataset, whether the
+model can take it, and the validation hold-out."""
+import dataclasses
+
+from kerascli import datasets, models
+from kerascli.errors import UserError
+
+
+def resolve_dataset(cfg):
+    """(registry name, path or None) of the dataset ``cfg`` trains on.
+
+    A CSV file is a ``csv`` table, except for a model that takes series and not tables
+    (lstm): then it is read as a ``series`` (windows of the CSV's numeric column).
+    """
+    name, path = datasets.resolve(cfg.dataset)
+    accepts = models.get(cfg.model).INFO.accepts
+    if name == "csv" and datasets.TABULAR not in accepts and datasets.SERIES in accepts:
+        name = "series"
+    return name, path
+
+
+def check_compatible(cfg):
+    """Refuse a model/dataset pair that cannot work, without loading any data."""
+    name, _ = resolve_dataset(cfg)
+    models.check_compatible(cfg.model, datasets.get(name).INFO)
+
+
+def load_data(cfg):
+    """Check the model/dataset pair, then load the dataset ``cfg`` names."""
+    check_compatible(cfg)
+    name, path = resolve_dataset(cfg)
+    options = cfg.load_options()
+    if path is not None:
+        options = dataclasses.replace(options, path=path)
+    dataset = datasets.get(name).load(options)
+    check_task(cfg.model, dataset)
+    return dataset
+
+
+def check_task(model, dataset):
+    info = models.get(model).INFO
+    if dataset.task not in info.tasks:
+        hint = (" choose a numeric target with --label" if datasets.REGRESSION in info.tasks
+                else " choose a class column with --label")
+        raise UserError(f"model {model!r} does {' and '.join(sorted(info.tasks))}, but dataset "
+                        f"{dataset.name!r} is a {dataset.task} task;{hint}.")
+
+
+def validation_split(dataset, fraction, seed):
+    """(x_fit, y_fit, x_val, y_val): a seeded, shuffled (stratified when possible) split of
+    the training part -- for series, the latest windows -- ; validation arrays are None when
+    ``fraction`` is 0 or the data too few."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    x, y = dataset.x_train, dataset.y_train
+    n_val = int(round(fraction * len(x)))
+    if fraction <= 0 or n_val < 1 or len(x) - n_val < 1:
+        return x, y, None, None
+    if dataset.kind == datasets.SERIES:  # windows are in time order: validate on the latest
+        return x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
+    stratify = None
+    if dataset.task == datasets.CLASSIFICATION:
+        counts = np.bincount(np.asarray(y, dtype=np.int64))
+        if counts[counts > 0].min() >= 2 and n_val >= np.count_nonzero(counts) \
+                and len(x) - n_val >= np.count_nonzero(counts):
+            stratify = y
+    x_fit, x_val, y_fit, y_val = train_test_split(x, y, test_size=n_val, random_state=seed,
+                                                  stratify=stratify)
+    return x_fit, y_fit, x_val, y_val
+
+
+def background_of(x):
+    """"dark" or "light": the mean brightness of the images' one-pixel border (None for
+    non-image data). ``predict`` inverts drawings whose polarity differs from training."""
+    import numpy as np
+    x = np.asarray(x[:1000])
+    if x.ndim != 4:
+        return None
+    border = np.concatenate([x[:, 0].ravel(), x[:, -1].ravel(), x[:, :, 0].ravel(),
+                             x[:, :, -1].ravel()]).astype(np.float64)
+    top = 255.0 if x.dtype == np.uint8 or border.max() > 1.0 else 1.0
+    return "dark" if border.mean() < top / 2 else "light"

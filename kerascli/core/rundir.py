@@ -1,0 +1,110 @@
+"""The one owner of a run directory, for train, compare and forecast alike.
+
+A :class:`RunDir` is created fresh (``out/NAME-YYYYmmdd-HHMMSS``) and marked ``INCOMPLETE``
+while work is under way; ``config.json`` is written once (:mod:`kerascli.core.config`'s
+record plus what the data and runtime turned out to be); results are written atomically;
+the model (``model.h5``) is saved last and then the run is marked complete. ``--resume``
+reopens one with :meth:`RunDir.reopen`, reading its config back through ``config.from_dict``.
+"""
+import csv
+import datetime
+import io
+import json
+from pathlib import Path
+
+from kerascli import artifacts
+from kerascli.core import config as config_mod
+from kerascli.errors import UserError
+
+CONFIG = "config.json"
+MODEL = "model.h5"
+
+
+class RunDir:
+    """A run directory and the files kerascli writes into it."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def __str__(self):
+        return str(self.path)
+
+    def __fspath__(self):
+        return str(self.path)
+
+    def __truediv__(self, name):
+        return self.path / name
+
+    @classmethod
+    def create(cls, out, name):
+        """A fresh directory under ``out`` (never shared with a concurrent run), marked
+        incomplete."""
+        return cls(artifacts.new_run_dir(out, name))
+
+    @classmethod
+    def reopen(cls, path, command):
+        """(RunDir, config) of an unfinished run of ``command`` to resume; one line if the
+        directory cannot be resumed."""
+        path = Path(path)
+        option = f"--resume {path}"
+        if not path.is_dir():
+            raise UserError(f"{option}: no such run directory.")
+        try:
+            record = json.loads((path / CONFIG).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UserError(f"{option}: no config.json there (the run stopped before training "
+                            "began); start it again without --resume.") from None
+        except (OSError, ValueError) as exc:
+            raise UserError(f"{option}: config.json is unreadable ({exc}).") from None
+        if artifacts.is_complete(path):
+            raise UserError(f"{option}: this run already finished; nothing to resume.")
+        try:
+            cfg = config_mod.from_dict(record, command=command)
+        except UserError as exc:
+            raise UserError(f"{option}: {exc}") from None
+        run = cls(path)
+        run.mark("running")
+        return run, cfg
+
+    def read_config(self):
+        return config_mod.from_dict(json.loads((self.path / CONFIG).read_text(encoding="utf-8")))
+
+    def write_config(self, cfg, **facts):
+        """config.json: how to remake the run (``config.from_dict`` reads it back) and what
+        it ran on (``facts``: the dataset, the runtime, the input shape ...)."""
+        from kerascli import __version__, runtime
+        record = {"kerascli": __version__,
+                  "created": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+                  **config_mod.to_record(cfg), **facts, "versions": runtime.versions()}
+        return artifacts.write_json(self.path / CONFIG, record)
+
+    def write_json(self, name, obj):
+        return artifacts.write_json(self.path / name, obj)
+
+    def write_text(self, name, text):
+        return artifacts.write_text(self.path / name, text)
+
+    def write_history(self, history):
+        """history.csv: one row per epoch, one column per metric."""
+        rows = io.StringIO()
+        writer = csv.writer(rows, lineterminator="\n")
+        keys = list(history)
+        writer.writerow(["epoch", *keys])
+        for i in range(len(history[keys[0]]) if keys else 0):
+            writer.writerow([i + 1, *(repr(history[k][i]) for k in keys)])
+        return self.write_text("history.csv", rows.getvalue())
+
+    def save_model(self, model, name=MODEL):
+        """Save the model as .h5, atomically; do it last (saving .h5 alters the model's
+        compile config, see KERAS_NOTES.md)."""
+        return artifacts.save_model_h5(model, self.path / name)
+
+    def mark(self, reason):
+        artifacts.mark_incomplete(self.path, reason)
+
+    def complete(self):
+        artifacts.mark_complete(self.path)
+
+    @property
+    def is_complete(self):
+        return artifacts.is_complete(self.path)
