@@ -8,7 +8,7 @@ process, on the same data (kerascli's MNIST loader; Keras' own download is offli
     validation_split 0.1);
 (b) plain ``model.fit`` on NumPy arrays for kerascli's cnn model with kerascli's default
     settings (epochs, batch, learning rate and schedule, 10% validation);
-(c) kerascli's own training: ``kerascli.training.train`` with its defaults, as
+(c) kerascli's own training: ``kerascli.core_fit.train`` with its defaults, as
     ``kerascli train cnn --dataset mnist`` runs it (tf.data feeding, progress callback).
 
 After every epoch a callback scores the test set (10,000 images); its time is left out of
@@ -22,6 +22,7 @@ time of ``kerascli --help`` follow.
 
     python benchmarks/peers.py [--max-epochs 15] [--full] [--skip-mlp]
 """
+import dataclasses
 import argparse
 import os
 import statistics
@@ -95,12 +96,13 @@ def main():
     load_start = os.getloadavg()[0]
     started = time.perf_counter()
 
-    from kerascli import runtime, training
+    from kerascli import runtime
+from kerascli.core import config as core_config, data as core_data, fit as core_fit
     keras = runtime.keras_module()
     import numpy as np
 
-    cfg = training.make_config("cnn", "mnist", out=None, data_dir=str(data_dir))
-    dataset = training.load_data(cfg)
+    cfg = core_config.make_config("cnn", "mnist", out=None, data_dir=str(data_dir))
+    dataset = core_data.load_data(cfg)
     x_test, y_test = dataset.x_test, np.asarray(dataset.y_test)
     stop = not args.full
     results = []
@@ -133,19 +135,19 @@ def main():
     log(f"(b) plain model.fit, kerascli cnn: {cfg.epochs} epochs, batch {cfg.batch_size}, "
         f"lr {cfg.learning_rate}")
     runtime.seed_everything(cfg.seed)
-    x_fit, y_fit, x_val, y_val = training.validation_split(dataset, cfg.validation_split, cfg.seed)
-    model = training.build_model(cfg, dataset, x_fit, y_fit)
-    training.compile_model(model, cfg, dataset.task, -(-len(x_fit) // cfg.batch_size))
+    x_fit, y_fit, x_val, y_val = core_data.validation_split(dataset, cfg.validation_split, cfg.seed)
+    model = core_fit.build_model(cfg, dataset, x_fit, y_fit)
+    core_fit.compile_model(model, cfg, dataset.task, -(-len(x_fit) // cfg.batch_size))
     clock = accuracy_clock(keras, x_test, y_test, TARGET, stop, log)
     model.fit(x_fit, y_fit, batch_size=cfg.batch_size, epochs=min(cfg.epochs, args.max_epochs),
               validation_data=(x_val, y_val), shuffle=True, callbacks=[clock], verbose=0)
     results.append(summarize("(b) plain model.fit, kerascli's cnn", clock, len(x_fit), cfg.epochs))
 
     # (c) kerascli's training loop
-    log("(c) kerascli.training.train (what `kerascli train cnn --dataset mnist` runs)")
+    log("(c) kerascli.core_fit.train (what `kerascli train cnn --dataset mnist` runs)")
     clock = accuracy_clock(keras, x_test, y_test, TARGET, stop, log)
-    run_cfg = training.dataclasses.replace(cfg, epochs=min(cfg.epochs, args.max_epochs))
-    training.train(run_cfg, dataset, callbacks=[clock], quiet=True)
+    run_cfg = dataclasses.replace(cfg, epochs=min(cfg.epochs, args.max_epochs))
+    core_fit.train(run_cfg, dataset, callbacks=[clock], quiet=True)
     results.append(summarize("(c) kerascli train cnn", clock, len(x_fit), cfg.epochs))
 
     a, b, c = results
@@ -169,19 +171,19 @@ def main():
     mlp_rows = ""
     if not args.skip_mlp:
         log("mlp on fashion-mnist: plain fit vs kerascli (throughput)")
-        mcfg = training.make_config("mlp", "fashion-mnist", out=None, data_dir=str(data_dir),
+        mcfg = core_config.make_config("mlp", "fashion-mnist", out=None, data_dir=str(data_dir),
                                     epochs=3)
-        mds = training.load_data(mcfg)
+        mds = core_data.load_data(mcfg)
         mx, my = np.asarray(mds.x_test), np.asarray(mds.y_test)
         runtime.seed_everything(mcfg.seed)
-        xf, yf, xv, yv = training.validation_split(mds, mcfg.validation_split, mcfg.seed)
-        m = training.build_model(mcfg, mds, xf, yf)
-        training.compile_model(m, mcfg, mds.task, -(-len(xf) // mcfg.batch_size))
+        xf, yf, xv, yv = core_data.validation_split(mds, mcfg.validation_split, mcfg.seed)
+        m = core_fit.build_model(mcfg, mds, xf, yf)
+        core_fit.compile_model(m, mcfg, mds.task, -(-len(xf) // mcfg.batch_size))
         clock_b = accuracy_clock(keras, mx, my, 2.0, False, log)
         m.fit(xf, yf, batch_size=mcfg.batch_size, epochs=mcfg.epochs, validation_data=(xv, yv),
               shuffle=True, callbacks=[clock_b], verbose=0)
         clock_c = accuracy_clock(keras, mx, my, 2.0, False, log)
-        training.train(mcfg, mds, callbacks=[clock_c], quiet=True)
+        core_fit.train(mcfg, mds, callbacks=[clock_c], quiet=True)
         mb, mc = summarize("plain fit", clock_b, len(xf), 3), summarize("kerascli", clock_c, len(xf), 3)
         mlp_rows = (f"\n\n`train mlp --dataset fashion-mnist`, {mcfg.epochs} epochs, batch "
                     f"{mcfg.batch_size}: plain fit {mb['rate']:,.0f} images/s (test acc "

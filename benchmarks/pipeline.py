@@ -7,7 +7,7 @@ subset, after a warm-up, for these variants (same model, same data, same batch s
 * ``numpy+progress``   what kerascli's train() did first: arrays + its stderr progress callback;
 * ``numpy+progress(async)``  the same callback marked async-safe, so Keras keeps dispatching
   batch hooks off the training thread;
-* ``tf.data+progress(async)``  kerascli.pipeline.from_arrays (cache, seeded shuffle, batch,
+* ``tf.data+progress(async)``  kerascli.core.pipeline.from_arrays (cache, seeded shuffle, batch,
   prefetch);
 * cifar only: ``tf.data aug``  augmentation in the tf.data pipeline (pipeline.flip_shift)
   instead of the model's RandomFlip/RandomTranslation layers.
@@ -17,6 +17,7 @@ of load from other processes on this shared machine hurts all variants alike.
 
     python benchmarks/pipeline.py [--rounds 2] [--n 12800] [--only mlp,cnn,cifar]
 """
+import dataclasses
 import argparse
 import os
 import sys
@@ -37,16 +38,18 @@ def main():
     data_dir = _common.data_dir()
     os.environ["KERASCLI_DATA_DIR"] = str(data_dir)
 
-    from kerascli import datasets, pipeline, training
-    from kerascli.progress import progress_callback
+    from kerascli import datasets
+    from kerascli.core import pipeline
+from kerascli.core import config as core_config, data as core_data, fit as core_fit
+    from kerascli.core.callbacks import progress_callback
     from kerascli.runtime import keras_module
     keras = keras_module()
 
     cases = {"mlp": "mnist", "cnn": "mnist", "cifar": "cifar10"}
     rows = []
     for model_name in args.only.split(","):
-        cfg = training.make_config(model_name, cases[model_name], out=None, data_dir=str(data_dir))
-        dataset = training.load_data(cfg)
+        cfg = core_config.make_config(model_name, cases[model_name], out=None, data_dir=str(data_dir))
+        dataset = core_data.load_data(cfg)
         x, y = dataset.x_train[:args.n], dataset.y_train[:args.n]
         bs = cfg.batch_size
 
@@ -55,9 +58,9 @@ def main():
             params = dict(cfg.params)
             if not augment_in_model:
                 params["augment"] = "none"
-            c = training.dataclasses.replace(cfg, params=tuple(params.items()))
-            model = training.build_model(c, dataset, x, y)
-            training.compile_model(model, c, dataset.task, len(x) // bs)
+            c = dataclasses.replace(cfg, params=tuple(params.items()))
+            model = core_fit.build_model(c, dataset, x, y)
+            core_fit.compile_model(model, c, dataset.task, len(x) // bs)
             if steps_per_execution > 1:  # recompile with several steps per graph call
                 model.compile(optimizer=model.optimizer, loss=model.loss,
                               metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")]

@@ -24,3 +24,7 @@ class Diverged(UserError):
     def __init__(self, message, epoch=None):
         self.epoch = epoch
         super().__init__(message)
+
+
+class DownloadFailed(UserError):
+    """No mirror delivered a file with the right checksum."""

@@ -18,7 +18,7 @@ def make_command(info):
                      help="A scikit-learn baseline to include (repeatable): logistic-regression, "
                           "linear-regression, random-forest, mlp, svm, knn. Default: the "
                           "model's counterparts."),
-        click.Option(["--repeats"], type=click.IntRange(min=1), default=1, show_default=True,
+        click.Option(["--repeats"], type=int, default=1, show_default=True,
                      help="Train every model with seeds SEED..SEED+N-1 on the same split and "
                           "report mean and standard deviation."),
         click.Option(["--plot-file"], type=click.Path(dir_okay=False, path_type=Path),

@@ -31,7 +31,6 @@ def _state(row):
 def listing(options):
     """One dict per registry dataset (no arrays are loaded: headers and sizes only)."""
     from kerascli import datasets
-    from kerascli.datasets import _sources
     rows = []
     for name in datasets.names():
         module = datasets.get(name)
@@ -40,9 +39,7 @@ def listing(options):
                "n_train": info.n_train, "n_test": info.n_test}
         row.update(module.status(options) if hasattr(module, "status") else {})
         rows.append(row)
-    where = {"data_dir": _sources.data_dir(options), "keras_cache": _sources.keras_datasets_dir(),
-             "cache_dir": _sources.cache_dir(options)}
-    return rows, where
+    return rows, datasets.locations(options)
 
 
 @click.group("datasets", invoke_without_command=True)
@@ -111,8 +108,7 @@ def download(ctx, name, data_dir, cache_dir, as_json):
     Nothing is fetched twice: files already in the cache with the right checksum are kept.
     """
     from kerascli import datasets
-    from kerascli.datasets import _sources
-    from kerascli.errors import UserError
+    from kerascli.errors import DownloadFailed, UserError
     parent = ctx.find_root().obj or {}
     as_json = as_json or parent.get("as_json", False)
     module = datasets.get(name)
@@ -122,7 +118,7 @@ def download(ctx, name, data_dir, cache_dir, as_json):
     options = _options(ctx, data_dir, cache_dir)
     try:
         path = module.download(options)
-    except _sources.DownloadFailed as exc:
+    except DownloadFailed as exc:
         raise UserError(f"{name}: {exc}; check the network, or place the files by hand "
                         "(`kerascli datasets --help` shows where).") from None
     if as_json:

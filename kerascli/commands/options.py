@@ -172,8 +172,7 @@ def table_options():
                           "the label)."),
         click.Option(["--image-size"], type=ImageSize(),
                      help="Image folders: resize images to this size, e.g. 64 or 64x48."),
-        click.Option(["--test-size"], type=click.FloatRange(0, 1, min_open=True, max_open=True),
-                     default=0.2, show_default=True,
+        click.Option(["--test-size"], type=float, default=0.2, show_default=True,
                      help="Fraction held out as the test set where a dataset has none of its "
                           "own (CSV tables, image folders, series: the most recent rows)."),
     ]
@@ -182,9 +181,9 @@ def table_options():
 def series_options():
     """How a CSV series is cut into windows (datasets/series.py)."""
     return [
-        click.Option(["--lags"], type=click.IntRange(min=1), default=20, show_default=True,
+        click.Option(["--lags"], type=int, default=20, show_default=True,
                      help="Series: past values in each input window."),
-        click.Option(["--horizon"], type=click.IntRange(min=1), default=1, show_default=True,
+        click.Option(["--horizon"], type=int, default=1, show_default=True,
                      help="Series: steps ahead forecast from each window."),
         click.Option(["--target"], type=click.Choice(config.TARGETS), default="auto",
                      show_default=True,

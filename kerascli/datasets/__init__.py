@@ -144,3 +144,10 @@ def load(spec, options=None):
     if path is not None:
         options = dataclasses.replace(options, path=path)
     return get(name).load(options)
+
+
+def locations(options):
+    """Where official files are looked for, in order: --data-dir, Keras' cache, kerascli's."""
+    from kerascli.datasets import _sources
+    return {"data_dir": _sources.data_dir(options), "keras_cache": _sources.keras_datasets_dir(),
+            "cache_dir": _sources.cache_dir(options)}

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from kerascli.errors import DataError, UserError
+from kerascli.errors import DataError, DownloadFailed, UserError
 
 DATA_DIR_ENV = "KERASCLI_DATA_DIR"
 CACHE_DIR_ENV = "KERASCLI_CACHE_DIR"
@@ -177,10 +177,6 @@ def urls_for(remote):
     if base:
         return (f"{base.rstrip('/')}/{remote.name}",)
     return tuple(remote.urls)
-
-
-class DownloadFailed(UserError):
-    """No mirror delivered a file with the right checksum."""
 
 
 class _Bar:

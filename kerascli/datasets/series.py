@@ -182,10 +182,14 @@ def read(options):
 def load(options, name=None):
     from pathlib import Path
 
+    name = name or ("sp500" if options.path is None else Path(options.path).stem)
+    return from_series(read(options), options, name)
+
+
+def from_series(series, options, name="series"):
+    """The windows ``options`` (lags, horizon, target, test_size) cut from a read series."""
     from kerascli.datasets import Dataset
 
-    series = read(options)
-    name = name or ("sp500" if options.path is None else Path(options.path).stem)
     target = resolve_target(options.target, series.values)
     dropped = (f" (after dropping {series.n_missing} null cells)"
                if series.n_missing and options.fill == "drop" else "")

@@ -4,17 +4,18 @@ import pytest
 
 
 def _train_run(tmp_path_factory, model, dataset, **options):
-    from kerascli import artifacts, training
+    from kerascli import artifacts
+    from kerascli.core import config as core_config, data as core_data, fit as core_fit
 
     out = tmp_path_factory.mktemp(f"{model}-{dataset}")
     with pytest.MonkeyPatch.context() as mp:  # keep Keras away from the real home
         home = tmp_path_factory.mktemp("home")
         mp.setenv("HOME", str(home))
         mp.setenv("KERAS_HOME", str(home / ".keras"))
-        cfg = training.make_config(model, dataset, out=str(out), **options)
-        data = training.load_data(cfg)
+        cfg = core_config.make_config(model, dataset, out=str(out), **options)
+        data = core_data.load_data(cfg)
         run_dir = artifacts.new_run_dir(out, f"{model}-{dataset}")
-        return training.train(cfg, data, run_dir=run_dir, quiet=True)
+        return core_fit.train(cfg, data, run_dir=run_dir, quiet=True)
 
 
 @pytest.fixture(scope="session")

@@ -47,9 +47,11 @@ def test_compare_logreg_defaults_to_iris_and_writes_a_complete_run(iris_doc):
     assert run_dir.name.startswith("compare-logreg-iris-")
     assert not (run_dir / "INCOMPLETE").exists()
     assert json.loads((run_dir / "results.json").read_text()) == doc
-    config = json.loads((run_dir / "config.json").read_text())
-    assert config["model"] == "logreg" and config["repeats"] == 2
-    assert config["keras"]["validation_split"] == 0.0  # Keras fits on all the training rows
+    record = json.loads((run_dir / "config.json").read_text())
+    config = record["config"]
+    assert record["command"] == "compare" and record["version"] == 2
+    assert config["train"]["model"] == "logreg" and config["repeats"] == 2
+    assert config["train"]["validation_split"] == 0.0  # Keras fits on all the training rows
     assert (run_dir / "keras" / "model.h5").is_file()
 
 
@@ -132,9 +134,10 @@ def test_plot_has_bars_and_confusion_matrices(tmp_path):
     from PIL import Image
 
     png = tmp_path / "cmp.png"
-    doc = run_json(["logreg", "--dataset", "digits", "--epochs", "1", "--plot", str(png)],
+    doc = run_json(["logreg", "--dataset", "digits", "--epochs", "1", "--plot-file", str(png)],
                    tmp_path)
-    assert doc["files"]["plot"] == str(png)
+    assert doc["files"]["plot_file"] == str(png)
+    assert Path(doc["files"]["plot"]).parent == Path(doc["run_dir"])  # --plot-file implies --plot
     assert png.stat().st_size > 10_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with Image.open(png) as image:
         width, height = image.size
@@ -150,8 +153,8 @@ def test_plot_has_bars_and_confusion_matrices(tmp_path):
     (["logreg", "--baseline", "linear-regression"], "does regression only"),
     (["linreg", "--baseline", "logistic-regression"], "does classification only"),
     (["logreg", "--repeats", "0"], "--repeats 0"),
-    (["logreg", "--epochs", "-1"], "--epochs -1"),
-    (["logreg", "--plot", "x.jpg"], "--plot x.jpg"),
+    (["logreg", "--epochs", "-1"], "'--epochs': -1 is not in the range x>=1"),
+    (["logreg", "--plot-file", "x.jpg"], "--plot-file x.jpg"),
     (["mlp", "--param", "hiden=3"], "--param hiden=3"),
 ])
 def test_bad_input_gives_one_line_and_exit_code_2(tmp_path, args, message):

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from kerascli import baselines, comparing
-from kerascli.comparing import CompareConfig, CompareResult, Entry, Run
+from kerascli.comparing import CompareResult, Entry, Run
+from kerascli.core.config import CompareConfig, make_config
 from kerascli.datasets import Dataset
 from kerascli.errors import UserError
 
@@ -28,6 +29,12 @@ def tiny_dataset(task="classification", kind="tabular", n=60, seed=0):
                    class_names=classes, extra={"split_seed": 0, "test_size": 0.25})
 
 
+def compare_config(model, epochs=None, **options):
+    """What ``kerascli compare MODEL`` builds from its options (no validation hold-out)."""
+    return CompareConfig(train=make_config(model, epochs=epochs, validation_split=0.0, out=None),
+                         **options)
+
+
 def fake_entry(name, values):
     return Entry(name=name, kind="sklearn", estimator=name, params_counted="x", runs=[
         Run(seed=42 + i, metrics={"accuracy": v, "macro_f1": v}, train_seconds=1.0 + i,
@@ -46,7 +53,7 @@ def test_mean_std_is_the_sample_standard_deviation():
     ([0.90, 0.95, 1.00], [0.88, 0.90, 0.92], False),  # gap 0.05 < spread 0.07
 ])
 def test_verdict_separates_a_lead_larger_than_the_spread(best, second, separated):
-    cfg = CompareConfig(model="logreg", repeats=3)
+    cfg = compare_config("logreg", repeats=3)
     result = CompareResult(cfg, tiny_dataset(), [fake_entry("b", second), fake_entry("a", best)])
     verdict = result.verdict()
     assert verdict["best"] == "a" and verdict["runner_up"] == "b"
@@ -62,7 +69,7 @@ def test_regression_ranks_by_lowest_rmse():
     entries = [Entry(name=n, kind="sklearn", estimator=n, params_counted="x", runs=[
         Run(seed=42, metrics={"rmse": r, "mae": r, "r2": 0.5}, train_seconds=0, predict_seconds=0,
             n_params=1, data_sha256="h")]) for n, r in (("a", 2.0), ("b", 1.0))]
-    result = CompareResult(CompareConfig(model="linreg"), tiny_dataset("regression"), entries)
+    result = CompareResult(compare_config("linreg"), tiny_dataset("regression"), entries)
     assert result.verdict()["best"] == "b" and result.verdict()["separated"] is None
 
 
@@ -140,16 +147,16 @@ def test_costly_baselines_warn_on_large_data():
 
 def test_unknown_baseline_is_refused():
     with pytest.raises(UserError, match="unknown baseline"):
-        CompareConfig(model="logreg", baselines=("xgboost",)).check()
+        compare_config("logreg", baselines=("xgboost",))
 
 
 def test_split_is_loaded_once_and_identical_for_keras_and_every_baseline(monkeypatch):
     """Spy on what each side is handed: the same arrays, and the Keras model gets all the
     training rows (no validation hold-out)."""
-    from kerascli import training
+    from kerascli.core import fit as core_fit
 
     seen = {}
-    real_train, real_fit = training.train, baselines.fit
+    real_train, real_fit = core_fit.train, baselines.fit
 
     def spy_train(cfg, dataset, **kwargs):
         seen.setdefault("keras", []).append((dataset.x_train, dataset.y_train, dataset.x_test))
@@ -163,10 +170,9 @@ def test_split_is_loaded_once_and_identical_for_keras_and_every_baseline(monkeyp
     loads = []
     real_load = comparing.load_dataset
     monkeypatch.setattr(comparing, "load_dataset", lambda cfg: loads.append(1) or real_load(cfg))
-    monkeypatch.setattr(training, "train", spy_train)
+    monkeypatch.setattr(core_fit, "train", spy_train)
     monkeypatch.setattr(baselines, "fit", spy_fit)
-    cfg = CompareConfig(model="logreg", epochs=1, repeats=2,
-                        baselines=("logistic-regression", "knn"))
+    cfg = compare_config("logreg", epochs=1, repeats=2, baselines=("logistic-regression", "knn"))
     result = comparing.compare(cfg, quiet=True)
     assert loads == [1]
     assert len(seen["keras"]) == 2 and len(seen["sklearn"]) == 4

@@ -8,7 +8,7 @@ os.environ["TF_CONFIG"] = json.dumps({
     "cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
     "task": {"type": "worker", "index": index}})
 
-from kerascli import distribute  # noqa: E402
+from kerascli.core import distribute  # noqa: E402
 from kerascli.runtime import keras_module, seed_everything  # noqa: E402
 
 keras = keras_module()

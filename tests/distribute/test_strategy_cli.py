@@ -65,7 +65,8 @@ MIRRORED = textwrap.dedent("""
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import numpy as np
-    from kerascli import datasets, training
+    from kerascli import datasets
+    from kerascli.core import config as core_config, devices as core_devices, fit as core_fit
     rng = np.random.default_rng(0)
     def images(n):
         y = rng.integers(0, 3, n)
@@ -76,9 +77,9 @@ MIRRORED = textwrap.dedent("""
     ds = datasets.Dataset(name="tiny", task="classification", kind="image", x_train=xt, y_train=yt,
                           x_test=xs, y_test=ys, input_shape=(8, 8, 1), source="generated",
                           class_names=("a", "b", "c"))
-    cfg = training.make_config("cifar", "digits", epochs=2, batch_size=16, out=None,
+    cfg = core_config.make_config("cifar", "digits", epochs=2, batch_size=16, out=None,
                                strategy="mirrored", params={"augment": "none"})
-    result = training.train(cfg, ds, run_dir=sys.argv[1], quiet=True)
+    result = core_fit.train(cfg, ds, run_dir=sys.argv[1], quiet=True)
     bn = [l for l in result.model.layers if type(l).__name__ == "BatchNormalization"]
     print(json.dumps({"metrics": result.metrics, "synchronized": [l.synchronized for l in bn],
                       "epochs": result.epochs_run}))
@@ -148,7 +149,7 @@ def test_two_multiworker_cli_processes_train_one_model(tmp_path, free_ports):
 @pytest.mark.parametrize("capability,policy", [((9, 0), "mixed_bfloat16"), ((8, 0), "mixed_bfloat16"),
                                                ((7, 5), "mixed_float16"), ((6, 1), None)])
 def test_mixed_precision_policy_follows_the_gpu_compute_capability(monkeypatch, capability, policy):
-    from kerascli import training
+    from kerascli.core import config as core_config, devices as core_devices, fit as core_fit
     from kerascli.errors import UserError
     from kerascli.runtime import keras_module
     keras_module()
@@ -158,14 +159,15 @@ def test_mixed_precision_policy_follows_the_gpu_compute_capability(monkeypatch, 
                         lambda device: {"compute_capability": capability})
     if policy is None:
         with pytest.raises(UserError, match="7.0 or newer"):
-            training.mixed_policy()
+            core_devices.mixed_policy()
     else:
-        assert training.mixed_policy() == policy
+        assert core_devices.mixed_policy() == policy
 
 
 def test_mixed_policy_model_computes_in_half_precision_and_outputs_float32():
     import numpy as np
-    from kerascli import datasets, training
+    from kerascli import datasets
+    from kerascli.core import config as core_config, devices as core_devices, fit as core_fit
     from kerascli.runtime import keras_module
     keras = keras_module()
     rng = np.random.default_rng(0)
@@ -173,10 +175,10 @@ def test_mixed_policy_model_computes_in_half_precision_and_outputs_float32():
     ds = datasets.Dataset(name="tiny", task="classification", kind="image", x_train=x, y_train=y,
                           x_test=x, y_test=y, input_shape=(6, 6, 1), source="generated",
                           class_names=("a", "b"))
-    cfg = training.make_config("cnn", "digits", out=None)
-    run = training.Runtime(strategy=None, strategy_name="default", replicas=1,
+    cfg = core_config.make_config("cnn", "digits", out=None)
+    run = core_devices.Runtime(strategy=None, strategy_name="default", replicas=1,
                            policy="mixed_bfloat16", custom_loop=False, chief=True)
-    model = training.build_for_runtime(cfg, ds, run, x, y)
+    model = core_fit.build_for_runtime(cfg, ds, run, x, y)
     assert keras.mixed_precision.global_policy().name == "float32"  # restored after building
     conv = next(l for l in model.layers if "conv" in l.name)
     assert conv.compute_dtype == "bfloat16" and conv.variable_dtype == "float32"

@@ -15,7 +15,7 @@ def json_run(tmp_path_factory):
     from _forecast_data import noisy_sine, write_series_csv
     tmp = tmp_path_factory.mktemp("forecast")
     csv = write_series_csv(tmp / "sine.csv", noisy_sine())
-    result = CliRunner().invoke(cli, ["forecast", str(csv), *FAST, "--horizon", "3",
+    result = CliRunner().invoke(cli, ["forecast", str(csv), *FAST, "--horizon", "3", "--plot",
                                       "--out", str(tmp / "runs"), "--json"])
     return result, tmp
 
@@ -50,9 +50,11 @@ def test_run_directory_holds_model_config_metrics_predictions_and_plot(json_run)
     for name in ("model.h5", "config.json", "metrics.json", "predictions.csv", "forecast.png"):
         assert (run_dir / name).stat().st_size > 0, name
     assert (run_dir / "forecast.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    config = json.loads((run_dir / "config.json").read_text())
-    assert config["lags"] == 12 and config["horizon"] == 3 and config["resolved_target"] == "levels"
-    assert "keras" in config["versions"]
+    record = json.loads((run_dir / "config.json").read_text())
+    train = record["config"]["train"]
+    assert record["command"] == "forecast" and train["model"] == "lstm"
+    assert train["lags"] == 12 and train["horizon"] == 3 and record["dataset"]["target"] == "levels"
+    assert "keras" in record["versions"]
     assert json.loads((run_dir / "metrics.json").read_text())["metrics"] == payload["metrics"]
     header = (run_dir / "predictions.csv").read_text().splitlines()[0]
     assert header == "date,actual,lstm,linear,naive,drift"

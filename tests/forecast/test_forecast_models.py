@@ -3,9 +3,11 @@ import numpy as np
 import pytest
 
 from _forecast_data import noisy_sine, random_walk
-from kerascli.forecasting import (MIN_TRAIN_WINDOWS, ForecastConfig, actual_levels, make_windows,
-                                  rows_needed, run, to_levels)
-from kerascli.timeseries import Series
+from kerascli.core.config import ForecastConfig, make_config
+from kerascli.datasets import LoadOptions
+from kerascli.datasets._timeseries import Series
+from kerascli.datasets.series import MIN_TRAIN_WINDOWS, from_series, make_windows, rows_needed
+from kerascli.forecasting import run
 
 SMALL = dict(lags=12, epochs=12, batch_size=16, units=16, seed=7)
 
@@ -15,10 +17,17 @@ def as_series(values, name="generated"):
                   date_column=None, source=name)
 
 
+def forecast(values, *, target, lags, epochs, batch_size, units, seed=42):
+    """forecast's core on a generated series (the CLI reads the same windows from a CSV)."""
+    cfg = make_config("lstm", epochs=epochs, batch_size=batch_size, params={"units": units},
+                      lags=lags, target=target, seed=seed, out=None)
+    dataset = from_series(as_series(values), cfg.load_options())
+    return run(ForecastConfig(train=cfg), dataset, quiet=True)
+
+
 @pytest.fixture(scope="module")
 def sine_result():
-    return run(ForecastConfig(target="levels", **SMALL), series=as_series(noisy_sine()),
-               progress=False)
+    return forecast(noisy_sine(), target="levels", **SMALL)
 
 
 def test_lstm_and_linear_beat_naive_on_a_noisy_sine(sine_result):
@@ -30,15 +39,13 @@ def test_lstm_and_linear_beat_naive_on_a_noisy_sine(sine_result):
 
 
 def test_sine_forecast_is_deterministic_for_a_seed(sine_result):
-    again = run(ForecastConfig(target="levels", **SMALL), series=as_series(noisy_sine()),
-                progress=False)
+    again = forecast(noisy_sine(), target="levels", **SMALL)
     assert again.metrics["lstm"]["rmse"] == pytest.approx(sine_result.metrics["lstm"]["rmse"],
                                                           rel=1e-6)
 
 
 def test_naive_is_hard_to_beat_on_a_random_walk():
-    result = run(ForecastConfig(target="diff", lags=10, epochs=3, batch_size=32, units=8),
-                 series=as_series(random_walk()), progress=False)
+    result = forecast(random_walk(), target="diff", lags=10, epochs=3, batch_size=32, units=8)
     for name in ("lstm", "linear", "drift"):
         assert result.metrics[name]["rmse"] > 0.95 * result.metrics["naive"]["rmse"], name
     if not result.lstm_beats_naive:
@@ -51,7 +58,7 @@ def test_every_model_is_scored_on_the_same_test_windows(sine_result):
     assert n_test == len(w.levels) - w.split - w.horizon + 1
     for name, pred in sine_result.predictions.items():
         assert pred.shape == (n_test, w.horizon), name
-    assert np.array_equal(sine_result.actual, actual_levels(w))
+    assert np.array_equal(sine_result.actual, w.actual_levels())
     # naive repeats each window's last input: the level just before its first target
     assert np.array_equal(sine_result.predictions["naive"][:, 0], w.levels[w.test_origins])
 
@@ -72,7 +79,7 @@ def test_scaler_never_sees_test_rows():
 def test_perfect_scaled_predictions_give_back_the_true_levels(target):
     values = 50 + np.cumsum(np.random.default_rng(3).normal(0, 1, 120))
     w = make_windows(values, lags=6, horizon=3, test_size=0.25, target=target)
-    assert np.allclose(to_levels(w, w.y_test, w.test_origins), actual_levels(w))
+    assert np.allclose(w.to_levels(w.y_test, w.test_origins), w.actual_levels())
 
 
 def test_too_short_series_is_refused_with_the_number_of_rows_needed():
@@ -107,7 +114,6 @@ def test_lstm_model_is_a_readable_sequential_with_dense_horizon():
 def test_series_dataset_gives_scaled_windows_from_a_csv(tmp_path):
     from _forecast_data import write_series_csv
     from kerascli import datasets
-    from kerascli.datasets import LoadOptions
     path = write_series_csv(tmp_path / "s.csv", noisy_sine(200))
     d = datasets.get("series").load(LoadOptions(path=path))
     assert d.kind == "series" and d.task == "regression" and d.input_shape == (20, 1)

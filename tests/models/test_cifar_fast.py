@@ -9,7 +9,7 @@ import numpy as np
 from click.testing import CliRunner
 
 import datafiles
-from kerascli import training
+from kerascli.core import config as core_config, fit as core_fit
 from kerascli.cli import cli
 from kerascli.models import cifar
 
@@ -18,7 +18,7 @@ import json, sys
 import numpy as np
 import kerascli  # registers kerascli's custom Keras objects (the smoothed loss)
 import keras
-from kerascli.training import metrics_from_outputs
+from kerascli.core.metrics import metrics_from_outputs
 model = keras.models.load_model(sys.argv[1])  # compile=True: the loss must deserialize
 x, y = np.load(sys.argv[2]), np.load(sys.argv[3])
 outputs = np.asarray(model.predict(x, verbose=0), dtype=np.float64)
@@ -64,13 +64,13 @@ def test_train_cifar_help_offers_the_fast_recipe():
 
 
 def test_fast_recipe_brings_its_training_defaults_and_classic_keeps_its_own():
-    fast = training.make_config("cifar", "cifar10", params={"recipe": "fast"})
+    fast = core_config.make_config("cifar", "cifar10", params={"recipe": "fast"})
     assert (fast.epochs, fast.batch_size, fast.learning_rate, fast.optimizer) == (
         10, 1024, 1.5, "sgd")
-    mine = training.make_config("cifar", "cifar10", epochs=3, optimizer="adam",
+    mine = core_config.make_config("cifar", "cifar10", epochs=3, optimizer="adam",
                                 params={"recipe": "fast"})
     assert (mine.epochs, mine.optimizer, mine.batch_size) == (3, "adam", 1024)
-    classic = training.make_config("cifar", "cifar10")
+    classic = core_config.make_config("cifar", "cifar10")
     assert (classic.epochs, classic.batch_size, classic.optimizer) == (40, 64, "adam")
 
 
@@ -87,14 +87,14 @@ def test_one_cycle_schedule_rises_to_the_peak_then_falls():
 
 def test_fast_recipe_compiles_sgd_nesterov_with_label_smoothing(make_tiny):
     dataset = make_tiny("image", shape=(32, 32, 3), n_classes=10, n_train=20, n_test=10)
-    cfg = training.make_config("cifar", "cifar10", params={"recipe": "fast"})
-    model = training.build_model(cfg, dataset)
-    training.compile_model(model, cfg, dataset.task, steps_per_epoch=50)
+    cfg = core_config.make_config("cifar", "cifar10", params={"recipe": "fast"})
+    model = core_fit.build_model(cfg, dataset)
+    core_fit.compile_model(model, cfg, dataset.task, steps_per_epoch=50)
     assert model.optimizer.nesterov and model.optimizer.momentum == cifar.FAST_MOMENTUM
     perfect = np.eye(10, dtype="float32")[[0, 1, 2]]
     # a confident, correct prediction still costs something once labels are smoothed
     assert float(model.loss(np.array([0, 1, 2]), perfect)) > 0.5
-    classic = training.make_config("cifar", "cifar10")
+    classic = core_config.make_config("cifar", "cifar10")
     assert cifar.loss("classification", classic.params_dict) is None
     assert cifar.optimizer(classic, 50) is None
 

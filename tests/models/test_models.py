@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from kerascli import models, training
+from kerascli import models
+from kerascli.core import config as core_config, fit as core_fit
 
 CASES = [  # model, dataset kind, input shape, task
     ("logreg", "image", (28, 28, 1), "classification"),
@@ -34,9 +35,9 @@ def test_model_trains_saves_and_reloads_identically(name, kind, shape, task, mak
     import keras
 
     dataset = make_tiny(kind, shape, task=task)
-    cfg = training.make_config(name, "digits" if kind == "image" else "iris", epochs=1,
+    cfg = core_config.make_config(name, "digits" if kind == "image" else "iris", epochs=1,
                                batch_size=8, label=None, features=None, out=str(tmp_path))
-    result = training.train(cfg, dataset, run_dir=tmp_path, quiet=True)
+    result = core_fit.train(cfg, dataset, run_dir=tmp_path, quiet=True)
     assert result.epochs_run == 1 and result.n_params > 0
     expected = {"accuracy", "macro_f1", "loss"} if task == "classification" else {"rmse", "mae", "r2", "loss"}
     assert set(result.metrics) == expected
@@ -48,16 +49,16 @@ def test_model_trains_saves_and_reloads_identically(name, kind, shape, task, mak
 
 def test_image_models_scale_pixels_inside_the_model(make_tiny):
     dataset = make_tiny("image", (8, 8, 1))
-    cfg = training.make_config("cnn", "digits", epochs=1)
-    model = training.build_model(cfg, dataset)
+    cfg = core_config.make_config("cnn", "digits", epochs=1)
+    model = core_fit.build_model(cfg, dataset)
     first = model.layers[0]
     assert type(first).__name__ == "Rescaling" and first.scale == pytest.approx(1 / 255)
 
 
 def test_linreg_predicts_in_the_targets_units(make_tiny, tmp_path):
     dataset = make_tiny("tabular", (1,), task="regression", n_train=60, n_test=20)
-    cfg = training.make_config("linreg", "iris", epochs=60, batch_size=8, learning_rate=0.1)
-    result = training.train(cfg, dataset, quiet=True)
+    cfg = core_config.make_config("linreg", "iris", epochs=60, batch_size=8, learning_rate=0.1)
+    result = core_fit.train(cfg, dataset, quiet=True)
     assert result.metrics["r2"] > 0.99  # y = 3x + 10 exactly: restored scale, not z-scores
     assert abs(result.y_pred.mean() - dataset.y_test.mean()) < 0.5
 
@@ -86,7 +87,7 @@ print([type(l).__name__ for l in model.layers])
 def test_alexnet_h5_loads_with_plain_keras_after_import_kerascli(make_tiny, tmp_path):
     from kerascli import artifacts
     dataset = make_tiny("image", (28, 28, 1))
-    model = training.build_model(training.make_config("alexnet", "mnist", epochs=1), dataset)
+    model = core_fit.build_model(core_config.make_config("alexnet", "mnist", epochs=1), dataset)
     artifacts.save_model_h5(model, tmp_path / "alexnet.h5")
     np.save(tmp_path / "x.npy", dataset.x_test)
     proc = subprocess.run([sys.executable, "-c", LOAD_IN_FRESH_PYTHON, str(tmp_path / "alexnet.h5"),

@@ -1,9 +1,9 @@
-"""kerascli.pipeline: tf.data from arrays (seeded shuffle, batching, augmentation) and image
+"""kerascli.core.pipeline: tf.data from arrays (seeded shuffle, batching, augmentation) and image
 folders streamed from disk."""
 import numpy as np
 import pytest
 
-from kerascli import pipeline
+from kerascli.core import pipeline
 
 
 def _epoch(data):

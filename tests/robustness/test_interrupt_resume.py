@@ -137,14 +137,14 @@ def test_resume_after_sigkill_ends_with_the_metrics_of_an_uninterrupted_run(tmp_
 
 def test_resume_in_process_matches_an_uninterrupted_run(tmp_path):
     """Fast variant: the first run dies (an exception) right after epoch 2's backup."""
-    from kerascli import training
+    from kerascli.core import config as core_config, data as core_data, fit as core_fit
     from kerascli.runtime import keras_module
 
     keras = keras_module()
-    cfg = training.make_config("mlp", "digits", epochs=5, batch_size=64, params={"hidden": (32,)},
+    cfg = core_config.make_config("mlp", "digits", epochs=5, batch_size=64, params={"hidden": (32,)},
                                out=str(tmp_path))
-    data = training.load_data(cfg)
-    full = training.train(cfg, data, run_dir=artifacts.new_run_dir(tmp_path, "full"), quiet=True)
+    data = core_data.load_data(cfg)
+    full = core_fit.train(cfg, data, run_dir=artifacts.new_run_dir(tmp_path, "full"), quiet=True)
 
     class Crash(Exception):
         pass
@@ -156,9 +156,9 @@ def test_resume_in_process_matches_an_uninterrupted_run(tmp_path):
 
     run_dir = artifacts.new_run_dir(tmp_path, "crashed")
     with pytest.raises(Crash):
-        training.train(cfg, data, run_dir=run_dir, callbacks=[CrashAfterEpoch2()], quiet=True)
+        core_fit.train(cfg, data, run_dir=run_dir, callbacks=[CrashAfterEpoch2()], quiet=True)
     assert json.loads((run_dir / "backup" / "training_metadata.json").read_text())["epoch"] == 2
-    resumed = training.train(cfg, data, run_dir=run_dir, quiet=True)
+    resumed = core_fit.train(cfg, data, run_dir=run_dir, quiet=True)
     assert resumed.metrics == pytest.approx(full.metrics, rel=1e-5, abs=1e-6)
     assert len(resumed.history["loss"]) == 5
     assert resumed.history["loss"] == pytest.approx(full.history["loss"], rel=1e-5)
@@ -171,8 +171,8 @@ def test_resume_refuses_conflicting_options_and_finished_runs(tmp_path, monkeypa
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     artifacts.mark_incomplete(run_dir, "interrupted")
-    from kerascli import training
-    cfg = training.make_config("mlp", "digits", epochs=4, out=str(tmp_path))
+    from kerascli.core import config as core_config, data as core_data, fit as core_fit
+    cfg = core_config.make_config("mlp", "digits", epochs=4, out=str(tmp_path))
     artifacts.write_json(run_dir / "config.json", {"config": cfg.to_dict()})
 
     def run(*args):

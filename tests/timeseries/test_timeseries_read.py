@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from kerascli.cli import cli
 from kerascli.errors import DataError
-from kerascli.timeseries import parse_number, read_series
+from kerascli.datasets._timeseries import parse_number, read_series
 
 
 def lines(n, start=100.0, date=lambda d: d.isoformat(), header="Date,Close"):
@@ -124,8 +124,8 @@ def test_cli_refuses_bad_date_and_all_null_column(write):
 
 def test_cli_refuses_bad_option_values(write):
     path = write(lines(60))
-    assert "--lags must be at least 1" in forecast_fails(path, "--lags", "0")
-    assert "--test-size must be between 0 and 1" in forecast_fails(path, "--test-size", "1.5")
+    assert "--lags 0: must be at least 1" in forecast_fails(path, "--lags", "0")
+    assert "--test-size 1.5: must be between 0 and 1" in forecast_fails(path, "--test-size", "1.5")
     negative = write(lines(60, start=-100.0), name="neg.csv")
     assert "--target returns needs a strictly positive series" in forecast_fails(
         negative, "--target", "returns")

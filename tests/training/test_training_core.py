@@ -6,23 +6,25 @@ import json
 import numpy as np
 import pytest
 
-from kerascli import artifacts, datasets, training
+from kerascli import artifacts, datasets
+from kerascli.core import config as core_config, data as core_data, fit as core_fit
+from kerascli.core import metrics as core_metrics
 from kerascli.errors import UserError
 
 
 def test_make_config_takes_model_then_dataset_defaults_then_explicit_values():
-    cfg = training.make_config("mlp", "iris")
+    cfg = core_config.make_config("mlp", "iris")
     assert (cfg.epochs, cfg.batch_size, cfg.params_dict["hidden"]) == (100, 16, (16, 16))
-    cfg = training.make_config("mlp", "mnist")
+    cfg = core_config.make_config("mlp", "mnist")
     assert (cfg.epochs, cfg.batch_size, cfg.params_dict["hidden"]) == (20, 128, (512, 512))
-    cfg = training.make_config("mlp", "iris", epochs=3, params={"hidden": (8,)})
+    cfg = core_config.make_config("mlp", "iris", epochs=3, params={"hidden": (8,)})
     assert (cfg.epochs, cfg.params_dict["hidden"]) == (3, (8,))
 
 
 def test_linreg_default_is_iris_sepal_length_to_petal_length():
-    cfg = training.make_config("linreg")
+    cfg = core_config.make_config("linreg")
     assert (cfg.dataset, cfg.label, cfg.features) == ("iris", "petal_length", ("sepal_length",))
-    dataset = training.load_data(cfg)
+    dataset = core_data.load_data(cfg)
     assert dataset.task == "regression" and dataset.input_shape == (1,)
 
 
@@ -38,32 +40,32 @@ def test_linreg_default_is_iris_sepal_length_to_petal_length():
 ])
 def test_make_config_refuses_bad_values_with_the_option_named(kwargs, message):
     with pytest.raises(UserError, match=message.replace("(", r"\(")):
-        training.make_config("mlp", "iris", **kwargs)
+        core_config.make_config("mlp", "iris", **kwargs)
 
 
 def test_impossible_pair_is_refused_before_any_data_loads(monkeypatch):
     def no_loading(*a, **k):
         raise AssertionError("data was loaded")
     monkeypatch.setattr(datasets, "load", no_loading)
-    cfg = training.make_config("cnn", "iris")
+    cfg = core_config.make_config("cnn", "iris")
     with pytest.raises(UserError, match="cnn accepts: mnist") as err:
-        training.load_data(cfg)
+        core_data.load_data(cfg)
     assert "\n" not in str(err.value)
 
 
 def test_classifier_on_a_regression_table_is_refused():
-    cfg = training.make_config("logreg", "iris", label="petal_length",
+    cfg = core_config.make_config("logreg", "iris", label="petal_length",
                                features=("sepal_length",))
     with pytest.raises(UserError, match="regression task"):
-        training.load_data(cfg)
+        core_data.load_data(cfg)
 
 
 def test_feature_scaling_is_fitted_on_the_training_part_only():
-    cfg = training.make_config("logreg", "iris", validation_split=0.2)
-    dataset = training.load_data(cfg)
-    x_fit, y_fit, x_val, _ = training.validation_split(dataset, 0.2, cfg.seed)
+    cfg = core_config.make_config("logreg", "iris", validation_split=0.2)
+    dataset = core_data.load_data(cfg)
+    x_fit, y_fit, x_val, _ = core_data.validation_split(dataset, 0.2, cfg.seed)
     assert len(x_fit) + len(x_val) == len(dataset.x_train)
-    layer = training.build_model(cfg, dataset, x_fit, y_fit).layers[0]
+    layer = core_fit.build_model(cfg, dataset, x_fit, y_fit).layers[0]
     assert type(layer).__name__ == "Normalization"
     np.testing.assert_allclose(layer.get_config()["mean"], x_fit.mean(axis=0), rtol=1e-6)
     everything = np.concatenate([dataset.x_train, dataset.x_test]).mean(axis=0)
@@ -73,10 +75,10 @@ def test_feature_scaling_is_fitted_on_the_training_part_only():
 def test_metrics_are_sklearn_on_predictions():
     y = np.array([0, 1, 2, 2])
     proba = np.array([[.8, .1, .1], [.2, .7, .1], [.1, .6, .3], [.1, .1, .8]])
-    m = training.metrics_from_outputs("classification", y, proba, 3)
+    m = core_metrics.metrics_from_outputs("classification", y, proba, 3)
     assert m["accuracy"] == 0.75
     assert m["macro_f1"] == pytest.approx((1 + 2 / 3 + 2 / 3) / 3)
-    r = training.metrics_from_outputs("regression", np.array([1., 2., 3.]), np.array([[1.], [2.], [4.]]))
+    r = core_metrics.metrics_from_outputs("regression", np.array([1., 2., 3.]), np.array([[1.], [2.], [4.]]))
     assert r["rmse"] == pytest.approx(np.sqrt(1 / 3)) and r["mae"] == pytest.approx(1 / 3)
     assert r["r2"] == pytest.approx(0.5)
 
@@ -91,21 +93,21 @@ def _digits_subset():
 
 def test_same_options_and_seed_give_the_same_metrics():
     dataset = _digits_subset()
-    cfg = training.make_config("cnn", "digits", epochs=2, batch_size=32)
-    first = training.train(cfg, dataset, quiet=True)
-    second = training.train(cfg, dataset, quiet=True)
+    cfg = core_config.make_config("cnn", "digits", epochs=2, batch_size=32)
+    first = core_fit.train(cfg, dataset, quiet=True)
+    second = core_fit.train(cfg, dataset, quiet=True)
     assert first.metrics == second.metrics and first.history == second.history
-    other = training.train(training.make_config("cnn", "digits", epochs=2, batch_size=32, seed=7),
+    other = core_fit.train(core_config.make_config("cnn", "digits", epochs=2, batch_size=32, seed=7),
                            dataset, quiet=True)
     assert other.history != first.history
 
 
 def test_run_directory_holds_every_artifact_and_is_marked_complete(tmp_path):
     dataset = _digits_subset()
-    cfg = training.make_config("logreg", "digits", epochs=2, plot=True, out=str(tmp_path))
+    cfg = core_config.make_config("logreg", "digits", epochs=2, plot=True, out=str(tmp_path))
     run_dir = artifacts.new_run_dir(tmp_path, "logreg-digits")
     assert not artifacts.is_complete(run_dir)
-    result = training.train(cfg, dataset, run_dir=run_dir, quiet=True)
+    result = core_fit.train(cfg, dataset, run_dir=run_dir, quiet=True)
     assert artifacts.is_complete(run_dir)
     names = {p.name for p in run_dir.iterdir()}
     assert {"model.h5", "config.json", "metrics.json", "history.csv", "learning_curves.png",
@@ -125,8 +127,8 @@ def test_run_directory_holds_every_artifact_and_is_marked_complete(tmp_path):
 
 def test_evaluate_arrays_agrees_with_train(tmp_path):
     dataset = _digits_subset()
-    result = training.train(training.make_config("mlp", "digits", epochs=1), dataset, quiet=True)
-    again = training.evaluate_arrays(result.model, dataset.x_test, dataset.y_test, dataset.task, 10)
+    result = core_fit.train(core_config.make_config("mlp", "digits", epochs=1), dataset, quiet=True)
+    again = core_metrics.evaluate(result.model, dataset)
     assert again == result.metrics
 
 
@@ -135,5 +137,5 @@ def test_series_validation_is_the_latest_windows():
     x = np.arange(20, dtype="float32").reshape(20, 1, 1)
     series = Dataset(name="s", task="regression", kind="series", x_train=x, y_train=x[:, 0, 0],
                      x_test=x[:2], y_test=x[:2, 0, 0], input_shape=(1, 1), source="generated")
-    x_fit, _, x_val, _ = training.validation_split(series, 0.25, seed=0)
+    x_fit, _, x_val, _ = core_data.validation_split(series, 0.25, seed=0)
     assert x_fit[:, 0, 0].tolist() == list(range(15)) and x_val[:, 0, 0].tolist() == list(range(15, 20))
