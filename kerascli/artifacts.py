@@ -1,11 +1,10 @@
-"""Run directories and atomic artifacts.
+"""Atomic artifacts.
 
 Every file kerascli writes goes to a temporary file in the target's own directory and is
 renamed into place with :func:`os.replace`, so a crash at any moment leaves the old file or
 the new one, never half of one.
 """
 import contextlib
-import datetime as _dt
 import json
 import os
 import shutil
@@ -15,7 +14,6 @@ from pathlib import Path
 from kerascli.errors import UserError
 
 FILE_MODE = 0o644
-INCOMPLETE_MARKER = "INCOMPLETE"
 MIN_FREE_BYTES = 50 * 1024 * 1024
 
 
@@ -86,39 +84,6 @@ def check_writable_dir(path, min_free=MIN_FREE_BYTES, option=None):
     if free < min_free:
         raise UserError(f"{option}: only {free // 2**20} MiB free on that disk "
                         f"(need at least {min_free // 2**20} MiB); free space or {fix}.")
-
-
-def new_run_dir(out, name):
-    """Create a fresh run directory ``out/name-YYYYmmdd-HHMMSS[-N]`` marked incomplete.
-
-    Two runs aimed at the same ``--out`` never share a directory: creation is exclusive.
-    """
-    out = Path(out)
-    check_writable_dir(out)
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    for n in range(1000):
-        candidate = out / (f"{name}-{stamp}" if n == 0 else f"{name}-{stamp}-{n}")
-        try:
-            candidate.mkdir()
-        except FileExistsError:
-            continue
-        mark_incomplete(candidate, "running")
-        return candidate
-    raise UserError(f"--out {out}: could not create a fresh run directory; clean it up.")
-
-
-def mark_incomplete(run_dir, reason):
-    write_text(Path(run_dir) / INCOMPLETE_MARKER, reason + "\n")
-
-
-def mark_complete(run_dir):
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(Path(run_dir) / INCOMPLETE_MARKER)
-
-
-def is_complete(run_dir):
-    return not (Path(run_dir) / INCOMPLETE_MARKER).exists()
 
 
 def save_model_h5(model, path):

@@ -50,13 +50,14 @@ def load_run(path, unsafe=False):
 
     Keras custom layers from kerascli are registered by ``import kerascli``.
     """
-    from kerascli import artifacts, safety
+    from kerascli import safety
+    from kerascli.core.rundir import RunDir
 
     path = Path(path)
     if path.is_dir():
         model_path = path / "model.h5"
         if not model_path.is_file():
-            state = "" if artifacts.is_complete(path) else " (the run did not complete)"
+            state = "" if RunDir(path).is_complete else " (the run did not complete)"
             raise DataError(path, f"no model.h5 in this directory{state}; give a run directory "
                                   "made by kerascli train or an .h5 file.")
     elif path.is_file():

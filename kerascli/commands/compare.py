@@ -13,7 +13,7 @@ from kerascli.commands.output import log, warn
 
 def make_command(info):
     """The ``compare <model>`` command for one model's :class:`ModelInfo`."""
-    params = options.dataset_option(info) + options.network_options(info, "compare") + [
+    params = options.dataset_option(info) + options.network_options(info) + [
         click.Option(["--baseline", "baselines"], multiple=True, metavar="NAME",
                      help="A scikit-learn baseline to include (repeatable): logistic-regression, "
                           "linear-regression, random-forest, mlp, svm, knn. Default: the "
@@ -55,37 +55,31 @@ first seed's Keras run (keras/model.h5) go to a new directory under --out.
 
 def _run(info, kwargs):
     from kerascli import artifacts, comparing
-    from kerascli.core import devices, interrupt
     from kerascli.core.config import CompareConfig
-    from kerascli.core.rundir import RunDir
+    from kerascli.core.session import session
     from kerascli.errors import UserError
 
-    as_json = kwargs.pop("as_json")
-    plot_file = kwargs.pop("plot_file")
+    as_json, plot_file = kwargs.pop("as_json"), kwargs.pop("plot_file")
     if plot_file is not None and plot_file.suffix.lower() != ".png":
         raise UserError(f"--plot-file {plot_file}: the file name must end in .png.")
     extra = {k: kwargs.pop(k) for k in ("baselines", "repeats", "n_jobs")}
-    # the Keras model fits exactly the rows the baselines fit: nothing is held out
-    kwargs["validation_split"] = 0.0
+    kwargs["validation_split"] = 0.0  # the Keras model fits exactly the baselines' rows
     cfg = CompareConfig(train=options.train_config(info, kwargs),
                         baselines=tuple(extra["baselines"]), repeats=extra["repeats"],
-                        n_jobs=extra["n_jobs"],
-                        plot_file=str(plot_file) if plot_file is not None else None)
+                        n_jobs=extra["n_jobs"], plot_file=plot_file and str(plot_file))
     comparing.check_pair(cfg)
-    devices.check_runtime(cfg.train)
     if plot_file is not None:
         artifacts.check_writable_dir(plot_file.parent, option=f"--plot-file {plot_file}")
-    with interrupt.guard(f"compare {info.name}") as watch:
-        artifacts.check_writable_dir(cfg.train.out)  # fail fast, before data and training
-        watch.stage = "loading data"
-        dataset = comparing.load_dataset(cfg)
-        comparing.chosen_baselines(cfg, dataset)  # a CSV's task is known now: refuse before training
+
+    def check(dataset):  # a CSV's task is known now: refuse a wrong baseline before training
+        comparing.chosen_baselines(cfg, dataset)
         log(f"dataset: {dataset.name} ({dataset.task}), {len(dataset.x_train)} training and "
             f"{len(dataset.x_test)} test rows, from {dataset.source}")
 
-        run_dir = RunDir.create(cfg.train.out, f"compare-{info.name}-{dataset.name}")
-        watch.run_dir, watch.stage = run_dir.path, "training the models"
+    with session(f"compare {info.name}", cfg.train, f"compare-{info.name}", check=check,
+                 resumable=False) as (watch, dataset, run_dir):
         run_dir.write_config(cfg, dataset=dataset.describe())
+        watch.stage = "training the models"
         result = comparing.compare(cfg, dataset, run_dir=run_dir.path, log=log, warn=warn,
                                    callbacks=[watch.callback(cfg.train.epochs)])
         watch.stage = "writing the results"
@@ -96,8 +90,7 @@ def _run(info, kwargs):
             files["plot"] = str(comparing.plot(result, run_dir / "comparison.png"))
         if plot_file is not None:
             files["plot_file"] = str(comparing.plot(result, plot_file))
-        doc["run_dir"] = str(run_dir)
-        doc["files"] = files
+        doc.update(run_dir=str(run_dir), files=files)
         run_dir.write_json("results.json", doc)
         run_dir.complete()
 

@@ -13,7 +13,7 @@ def _params():
     info = models.get("lstm").INFO
     return ([click.Argument(["file"], required=False,
                             type=click.Path(dir_okay=False, path_type=Path))]
-            + options.network_options(info, "forecast") + options.resume_option("forecast"))
+            + options.network_options(info) + options.resume_option("forecast"))
 
 
 def _callback(**kwargs):
@@ -43,52 +43,43 @@ command = click.Command("forecast", callback=_callback, params=_params(), help=H
 
 
 def _run(kwargs):
-    from kerascli import artifacts, forecasting
-    from kerascli.core import data, devices, interrupt, resume
+    from kerascli import forecasting
+    from kerascli.core import resume
     from kerascli.core.config import ForecastConfig
     from kerascli.core.rundir import RunDir
+    from kerascli.core.session import session
 
     info = models.get("lstm").INFO
-    as_json = kwargs.pop("as_json")
-    resume_dir = kwargs.pop("resume")
-    file = kwargs.pop("file")
-    if resume_dir is not None:
-        run_dir, cfg = RunDir.reopen(resume_dir, "forecast")
-        resume.check_no_conflict(cfg.train, options.given_options(kwargs), resume_dir)
+    as_json, file, resumed = kwargs.pop("as_json"), kwargs.pop("file"), None
+    if kwargs.get("resume") is not None:
+        resumed, cfg = RunDir.reopen(kwargs["resume"], "forecast")
+        resume.check_no_conflict(cfg.train, options.given_options(kwargs), resumed.path)
     else:
         cfg = ForecastConfig(train=options.train_config(
             info, kwargs, dataset=str(file) if file is not None else info.default_dataset))
-    train = cfg.train
-    with interrupt.guard("forecast") as watch:
-        data.check_compatible(train)
-        devices.check_runtime(train)
-        artifacts.check_writable_dir(resume_dir if resume_dir is not None else train.out)
-        watch.stage = "loading data"
-        dataset = data.load_data(train)
+
+    def notes(dataset):
         series = dataset.windows.series
         for note in series.notes:
             warn(f"{series.source}: {note}")
+        described = series.describe()
         log(f"series: {series.source}, column {series.column!r}, {len(series)} rows"
-            + (f" from {series.describe()['first_date']} to {series.describe()['last_date']}"
+            + (f" from {described['first_date']} to {described['last_date']}"
                if series.dates is not None else ""))
-        if resume_dir is None:
-            run_dir = RunDir.create(train.out, f"forecast-{dataset.name}")
-        else:
-            log(f"resuming {run_dir} after epoch {resume.completed_epochs(run_dir.path)}/"
-                f"{train.epochs}")
-        watch.run_dir = run_dir.path
-        watch.resume = f"kerascli forecast --resume {run_dir}"
+
+    with session("forecast", cfg.train, "forecast", resumed=resumed, log=log, check=notes) as (
+            watch, dataset, run_dir):
         result = forecasting.run(cfg, dataset, run_dir=run_dir,
-                                 callbacks=[watch.callback(train.epochs)])
+                                 callbacks=[watch.callback(cfg.train.epochs)])
         watch.stage = "writing the results"
         payload = result.to_dict()
-        files = {"model": run_dir / "model.h5", "config": run_dir / "config.json",
-                 "metrics": run_dir / "metrics.json", "predictions": run_dir / "predictions.csv"}
-        if train.plot:
-            files["plot"] = forecasting.plot(result, run_dir / "forecast.png")
+        files = {name: run_dir / name for name in ("model.h5", "config.json", "metrics.json",
+                                                   "predictions.csv")}
+        if cfg.train.plot:
+            files["forecast.png"] = forecasting.plot(result, run_dir / "forecast.png")
         run_dir.write_text("predictions.csv", forecasting.predictions_csv(result))
         payload["run_dir"] = str(run_dir)
-        payload["files"] = {k: str(v) for k, v in files.items()}
+        payload["files"] = {k.split(".")[0]: str(v) for k, v in files.items()}
         run_dir.write_json("metrics.json", payload)
         run_dir.save_model(result.model)  # last: saving .h5 alters the model
         run_dir.complete()

@@ -17,36 +17,23 @@ from kerascli import models
 from kerascli.core import config
 
 
-class IntList(click.ParamType):
-    """Comma-separated positive integers: ``256,128``."""
+class CommaList(click.ParamType):
+    """Comma-separated values: ``256,128`` (positive integers) or ``a,b`` (column names)."""
 
-    name = "INTS"
+    def __init__(self, cast=str):
+        self.cast, self.name = cast, "INTS" if cast is int else "A,B,..."
 
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
         try:
-            numbers = tuple(int(v) for v in str(value).split(",") if v.strip())
+            items = tuple(self.cast(v.strip()) for v in str(value).split(",") if v.strip())
         except ValueError:
-            self.fail(f"{value!r} is not a comma-separated list of integers (e.g. 256,128).",
-                      param, ctx)
-        if not numbers or min(numbers) < 1:
-            self.fail(f"{value!r}: give positive integers (e.g. 256,128).", param, ctx)
-        return numbers
-
-
-class Names(click.ParamType):
-    """Comma-separated column names: ``a,b,c``."""
-
-    name = "A,B,..."
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, tuple):
-            return value
-        names = tuple(v.strip() for v in str(value).split(",") if v.strip())
-        if not names:
-            self.fail(f"{value!r}: give column names separated by commas.", param, ctx)
-        return names
+            items = ()
+        if not items or (self.cast is int and min(items) < 1):
+            self.fail(f"{value!r}: give {'positive integers' if self.cast is int else 'names'} "
+                      "separated by commas, e.g. 256,128.", param, ctx)
+        return items
 
 
 class ImageSize(click.ParamType):
@@ -122,7 +109,7 @@ def model_options(info):
     """The model's own options, from its file's ``INFO.params``."""
     opts = []
     for param in info.params:
-        types = {"int": click.IntRange(min=1), "float": float, "str": str, "ints": IntList(),
+        types = {"int": click.IntRange(min=1), "float": float, "str": str, "ints": CommaList(int),
                  "choice": click.Choice(param.choices or ())}
         opts.append(click.Option([f"--{param.name.replace('_', '-')}", param.name],
                                  type=types[param.type], default=None,
@@ -140,9 +127,7 @@ def output_options(plots="learning curves (and a confusion matrix)"):
                      help="Where the run directory is created."),
         click.Option(["--plot/--no-plot"], default=False, show_default=True,
                      help=f"Save {plots} as PNG in the run directory."),
-        click.Option(["--json", "as_json"], is_flag=True,
-                     help="Print the results as JSON on stdout (and nothing else)."),
-    ]
+    ] + json_option()
 
 
 def json_option():
@@ -167,7 +152,7 @@ def table_options():
                                        "series, the column to forecast (default: Close, Adj "
                                        "Close or the only numeric column)."),
         click.Option(["--column", "label_alias"], hidden=True),  # forecast's old spelling
-        click.Option(["--features"], type=Names(),
+        click.Option(["--features"], type=CommaList(),
                      help="Feature columns of a CSV table, comma-separated (default: all but "
                           "the label)."),
         click.Option(["--image-size"], type=ImageSize(),
@@ -233,15 +218,17 @@ def unsafe_option():
                               "(Lambda layers). Only for files from a source you trust.")]
 
 
-def network_options(info, command):
-    """Everything that says how a network trains, for train/compare/forecast alike."""
-    opts = training_options(info) + output_options() + data_options() + table_options()
-    if info is None or "series" in info.accepts:
-        opts += series_options()
+def network_options(info):
+    """Everything that says how a network trains, for train/compare/forecast alike (a model
+    that reads only series has no image, feature or download options)."""
+    series_only = info is not None and set(info.accepts) == {"series"}
+    table = table_options()
+    if series_only:
+        table = [o for o in table if o.name not in ("features", "image_size")]
+    opts = training_options(info) + output_options() + ([] if series_only else data_options())
+    opts += table + (series_options() if info is None or "series" in info.accepts else [])
     opts += runtime_options()
-    if info is not None:
-        opts += model_options(info)
-    return opts
+    return opts + (model_options(info) if info is not None else [])
 
 
 def use(*groups):
@@ -274,7 +261,7 @@ def model_params(info, kwargs):
                             f"{', '.join(declared) or 'none'}.")
         kind = declared[name].type
         try:
-            params[name] = (IntList().convert(text, None, None) if kind == "ints" else
+            params[name] = (CommaList(int).convert(text, None, None) if kind == "ints" else
                             int(text) if kind == "int" else float(text) if kind == "float"
                             else text)
         except (ValueError, click.BadParameter):

@@ -5,13 +5,8 @@ stderr through :func:`log`; bad input raises :class:`kerascli.errors.UserError` 
 """
 import json
 import math
-import sys
+
 import click
-
-
-def stderr_console():
-    from rich.console import Console
-    return Console(stderr=True, highlight=False)
 
 
 def stdout_console():
@@ -31,14 +26,6 @@ def warn(message):
 def emit_json(payload):
     from kerascli.artifacts import json_default
     click.echo(json.dumps(payload, indent=2, default=json_default))
-
-
-def is_tty(stream=None):
-    stream = stream or sys.stderr
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def format_value(value, digits=4):

@@ -13,7 +13,7 @@ from kerascli.commands.output import log
 
 def make_command(info):
     """The ``train <model>`` command for one model's :class:`ModelInfo`."""
-    params = (options.dataset_option(info) + options.network_options(info, "train")
+    params = (options.dataset_option(info) + options.network_options(info)
               + options.resume_option("train"))
 
     def callback(**kwargs):
@@ -30,42 +30,25 @@ def make_command(info):
 
 
 def _run(info, kwargs):
-    from kerascli.core import data, devices, distribute, fit, interrupt, resume
+    from kerascli.core import fit, resume
     from kerascli.core.rundir import RunDir
-    from kerascli import artifacts
+    from kerascli.core.session import session
+    from kerascli.errors import UserError
 
     as_json = kwargs.pop("as_json")
-    resume_dir = kwargs.pop("resume")
-    if resume_dir is not None:
-        run_dir, cfg = RunDir.reopen(resume_dir, "train")
+    resumed = None
+    if kwargs.get("resume") is not None:
+        resumed, cfg = RunDir.reopen(kwargs["resume"], "train")
         if cfg.model != info.name:
-            raise click.UsageError(f"--resume {resume_dir}: that run trained {cfg.model!r}, not "
-                                   f"{info.name!r}; use kerascli train {cfg.model} --resume "
-                                   f"{resume_dir}.")
-        resume.check_no_conflict(cfg, options.given_options(kwargs), resume_dir)
+            raise UserError(f"--resume {resumed}: that run trained {cfg.model!r}, not "
+                            f"{info.name!r}; use kerascli train {cfg.model} --resume {resumed}.")
+        resume.check_no_conflict(cfg, options.given_options(kwargs), resumed.path)
     else:
         cfg = options.train_config(info, kwargs)
-    with interrupt.guard(f"train {info.name}") as watch:
-        data.check_compatible(cfg)  # before any data loads
-        devices.check_runtime(cfg)  # --precision mixed needs a GPU
-        # fail fast, before the data and the training
-        artifacts.check_writable_dir(resume_dir if resume_dir is not None else cfg.out)
-        log(f"loading dataset {cfg.dataset} ...")
-        watch.stage = "loading data"
-        dataset = data.load_data(cfg)
-        if cfg.strategy == "multiworker" and not distribute.is_chief():
-            run_dir = RunDir(distribute.scratch_dir())  # workers other than the chief write no run
-        elif resume_dir is not None:
-            watch.run_dir = run_dir.path
-            log(f"resuming {run_dir} after epoch {resume.completed_epochs(run_dir.path)}/"
-                f"{cfg.epochs}")
-        else:
-            run_dir = RunDir.create(cfg.out, f"{info.name}-{dataset.name}")
-            watch.run_dir = run_dir.path
-        if watch.run_dir is not None:
-            watch.resume = f"kerascli train {info.name} --resume {run_dir}"
-        log(f"training {info.name} on {dataset.name}: {len(dataset.x_train):,} training examples, "
-            f"{cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.optimizer} lr "
+    with session(f"train {info.name}", cfg, info.name, resumed=resumed, log=log) as (
+            watch, dataset, run_dir):
+        log(f"training {info.name} on {dataset.name}: {len(dataset.x_train):,} training "
+            f"examples, {cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.optimizer} lr "
             f"{cfg.learning_rate:g}, seed {cfg.seed}")
         result = fit.train(cfg, dataset, run_dir=run_dir, callbacks=[watch.callback(cfg.epochs)])
     show_result(result, as_json)

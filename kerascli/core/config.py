@@ -187,12 +187,6 @@ def from_dict(record, command=None):
 
 # ---------------------------------------------------------------- making a TrainConfig
 
-def dataset_key(spec):
-    """The registry name a --dataset argument resolves to (``csv``/``images`` for paths)."""
-    name, _ = datasets.resolve(spec)
-    return name
-
-
 def make_config(model, dataset=None, *, epochs=None, batch_size=None, learning_rate=None,
                 optimizer=None, params=None, **options):
     """A validated :class:`TrainConfig`; ``None`` means the model's default for that dataset.
@@ -206,7 +200,7 @@ def make_config(model, dataset=None, *, epochs=None, batch_size=None, learning_r
     module = models.get(model)
     info = module.INFO
     dataset = dataset or info.default_dataset
-    per_dataset = info.per_dataset.get(dataset_key(dataset), {})
+    per_dataset = info.per_dataset.get(datasets.resolve(dataset)[0], {})
     options = {k: v for k, v in options.items() if v is not None or k == "jit"}
 
     declared = {p.name: p for p in info.params}

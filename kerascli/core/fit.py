@@ -57,10 +57,6 @@ class TrainResult:
             return np.argmax(self.outputs, axis=-1)
         return self.outputs.reshape(np.shape(self.y_true))
 
-    @property
-    def y_proba(self):
-        return self.outputs if self.task == CLASSIFICATION else None
-
 
 # ---------------------------------------------------------------- building and training
 

@@ -16,7 +16,7 @@ import sys
 import threading
 from pathlib import Path
 
-from kerascli import artifacts
+from kerascli.core.rundir import RunDir
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 EXIT_TERMINATED = 143  # 128 + SIGTERM
@@ -97,7 +97,7 @@ def guard(command):
             how = "terminated" if isinstance(exc, Terminated) else "interrupted"
             if watch.run_dir is not None:
                 with contextlib.suppress(OSError):
-                    artifacts.mark_incomplete(watch.run_dir, how)
+                    RunDir(watch.run_dir).mark(how)
             print(watch.message(how), file=sys.stderr, flush=True)
         finally:
             if main_thread:
@@ -109,7 +109,7 @@ def guard(command):
             from kerascli.errors import Diverged
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             with contextlib.suppress(OSError):
-                artifacts.mark_incomplete(watch.run_dir, "diverged" if isinstance(exc, Diverged)
+                RunDir(watch.run_dir).mark("diverged" if isinstance(exc, Diverged)
                                           else f"failed: {first}")
         raise
     finally:

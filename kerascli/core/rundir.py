@@ -6,10 +6,12 @@ record plus what the data and runtime turned out to be); results are written ato
 the model (``model.h5``) is saved last and then the run is marked complete. ``--resume``
 reopens one with :meth:`RunDir.reopen`, reading its config back through ``config.from_dict``.
 """
+import contextlib
 import csv
 import datetime
 import io
 import json
+import os
 from pathlib import Path
 
 from kerascli import artifacts
@@ -18,6 +20,7 @@ from kerascli.errors import UserError
 
 CONFIG = "config.json"
 MODEL = "model.h5"
+INCOMPLETE = "INCOMPLETE"  # present, holding the reason, until the run is complete
 
 
 class RunDir:
@@ -37,9 +40,21 @@ class RunDir:
 
     @classmethod
     def create(cls, out, name):
-        """A fresh directory under ``out`` (never shared with a concurrent run), marked
-        incomplete."""
-        return cls(artifacts.new_run_dir(out, name))
+        """A fresh ``out/name-YYYYmmdd-HHMMSS[-N]`` marked incomplete; two runs aimed at the
+        same ``--out`` never share one (creation is exclusive)."""
+        out = Path(out)
+        artifacts.check_writable_dir(out)
+        out.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        for n in range(1000):
+            run = cls(out / (f"{name}-{stamp}" if n == 0 else f"{name}-{stamp}-{n}"))
+            try:
+                run.path.mkdir()
+            except FileExistsError:
+                continue
+            run.mark("running")
+            return run
+        raise UserError(f"--out {out}: could not create a fresh run directory; clean it up.")
 
     @classmethod
     def reopen(cls, path, command):
@@ -56,7 +71,7 @@ class RunDir:
                             "began); start it again without --resume.") from None
         except (OSError, ValueError) as exc:
             raise UserError(f"{option}: config.json is unreadable ({exc}).") from None
-        if artifacts.is_complete(path):
+        if cls(path).is_complete:
             raise UserError(f"{option}: this run already finished; nothing to resume.")
         try:
             cfg = config_mod.from_dict(record, command=command)
@@ -100,11 +115,13 @@ class RunDir:
         return artifacts.save_model_h5(model, self.path / name)
 
     def mark(self, reason):
-        artifacts.mark_incomplete(self.path, reason)
+        """Mark the run incomplete, saying why (running, interrupted, diverged, failed: ...)."""
+        artifacts.write_text(self.path / INCOMPLETE, reason + "\n")
 
     def complete(self):
-        artifacts.mark_complete(self.path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path / INCOMPLETE)
 
     @property
     def is_complete(self):
-        return artifacts.is_complete(self.path)
+        return not (self.path / INCOMPLETE).exists()

@@ -188,11 +188,11 @@ def _target_column(frame, column, date_col, path):
     if column is not None:
         found = _find(list(frame.columns), column)
         if found is None:
-            raise DataError(path, f"no column {column!r} (--column); columns are: "
+            raise DataError(path, f"no column {column!r} (--label); columns are: "
                                   f"{', '.join(frame.columns)}.")
         if found == date_col:
             raise DataError(path, f"column {found!r} holds the dates; choose a numeric column "
-                                  "with --column.")
+                                  "with --label.")
         return found
     for name in TARGET_NAMES:
         found = _find(columns, name)
@@ -207,9 +207,9 @@ def _target_column(frame, column, date_col, path):
         return numeric[0]
     if not numeric:
         raise DataError(path, f"no numeric column to forecast (columns: {', '.join(frame.columns)}); "
-                              "name one with --column.")
+                              "name one with --label.")
     raise DataError(path, f"several numeric columns ({', '.join(numeric)}) and none named Close; "
-                          "choose one with --column.")
+                          "choose one with --label.")
 
 
 def read_series(path, column=None, date_column=None, fill="drop", source=None):
@@ -237,7 +237,7 @@ def read_series(path, column=None, date_column=None, fill="drop", source=None):
     if bad is not None:
         row, text = bad
         raise DataError(source, f"column {col!r} is not numeric (row {row + 2}: {text!r}); "
-                                "choose another with --column.")
+                                "choose another with --label.")
     values = np.array([np.nan if v is None else v for v in parsed], dtype=np.float64)
     if np.isinf(values).any():
         row = int(np.flatnonzero(np.isinf(values))[0])
@@ -265,7 +265,7 @@ def read_series(path, column=None, date_column=None, fill="drop", source=None):
     n_missing = int(missing.sum())
     if n_missing == len(values):
         raise DataError(source, f"column {col!r} has no values (all {n_missing} cells are empty "
-                                "or null); choose another with --column.")
+                                "or null); choose another with --label.")
     if n_missing:
         cells = f"{n_missing} null or empty cell{'s' * (n_missing > 1)} in {col!r}"
         if fill == "drop":

@@ -65,14 +65,10 @@ OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adamax", "adagrad", "
 def make_optimizer(name, learning_rate):
     """A Keras optimizer by ``--optimizer`` name."""
     from kerascli.runtime import keras_module
-    optimizers = keras_module().optimizers
-    classes = {"adam": optimizers.Adam, "adamw": optimizers.AdamW, "sgd": optimizers.SGD,
-               "rmsprop": optimizers.RMSprop, "nadam": optimizers.Nadam,
-               "adamax": optimizers.Adamax, "adagrad": optimizers.Adagrad,
-               "adadelta": optimizers.Adadelta, "lion": optimizers.Lion}
-    if name not in classes:
+    if name not in OPTIMIZERS:
         raise UserError(f"--optimizer {name!r}: choose one of {', '.join(OPTIMIZERS)}.")
-    return classes[name](learning_rate=learning_rate)
+    return keras_module().optimizers.get({"class_name": name, "config": {
+        "learning_rate": learning_rate}})
 
 
 def names():

@@ -4,7 +4,7 @@ import pytest
 
 
 def _train_run(tmp_path_factory, model, dataset, **options):
-    from kerascli import artifacts
+    from kerascli.core.rundir import RunDir
     from kerascli.core import config as core_config, data as core_data, fit as core_fit
 
     out = tmp_path_factory.mktemp(f"{model}-{dataset}")
@@ -14,7 +14,7 @@ def _train_run(tmp_path_factory, model, dataset, **options):
         mp.setenv("KERAS_HOME", str(home / ".keras"))
         cfg = core_config.make_config(model, dataset, out=str(out), **options)
         data = core_data.load_data(cfg)
-        run_dir = artifacts.new_run_dir(out, f"{model}-{dataset}")
+        run_dir = RunDir.create(out, f"{model}-{dataset}").path
         return core_fit.train(cfg, data, run_dir=run_dir, quiet=True)
 
 

@@ -30,6 +30,8 @@ def every_command():
             sub = click.Context(command, parent=ctx, info_name=name)
             if isinstance(command, click.Group):
                 walk(command, path + [name], sub)
+                if command.invoke_without_command:  # `kerascli datasets` runs on its own too
+                    found.append((" ".join(path + [name]), command))
             else:
                 found.append((" ".join(path + [name]), command))
     walk(cli, [], ctx)
@@ -70,9 +72,9 @@ def test_commands_that_train_take_the_shared_options(command):
     commands = dict(every_command())
     params = {p.name: p for p in commands[command].params if isinstance(p, click.Option)}
     for name, flags in SHARED.items():
-        if command == "forecast" and name in ("dataset", "features", "image_size",
-                                              "data_dir", "cache_dir"):
-            continue  # forecast's data is its FILE argument
+        if command in ("forecast", "train lstm") and name in ("features", "image_size",
+                                                             "data_dir", "cache_dir", "dataset"):
+            continue  # a series is one CSV file (forecast's FILE argument)
         assert name in params, f"{command} lacks {flags[-1]}"
         assert set(flags) <= set(params[name].opts), (command, name, params[name].opts)
     assert params["seed"].envvar == "KERASCLI_SEED" and params["out"].envvar == "KERASCLI_OUT"
@@ -106,3 +108,48 @@ def test_old_spellings_still_work_as_hidden_aliases(tmp_path):
               "dropout": None, "epochs": None, "batch_size": None, "learning_rate": None,
               "optimizer": None}
     assert options.train_config(lstm, kwargs).label == "Open"
+
+
+def options_table():
+    """The README's options table, rendered from the commands themselves."""
+    columns = ["train MODEL", "compare MODEL", "forecast", "evaluate", "predict", "datasets"]
+    by_column = {}
+    for path, command in every_command():
+        column = path if path in columns else " ".join(path.split()[:1] + ["MODEL"])
+        if column in columns:
+            by_column.setdefault(column, []).append((path.split()[-1], command))
+    own = {p.name for name in models.names() for p in models.get(name).INFO.params}
+    rows = {}
+    for column in columns:
+        commands = by_column[column]
+        for model, command in commands:
+            for param in command.params:
+                if not isinstance(param, click.Option) or param.hidden or param.name in own:
+                    continue
+                flags = " / ".join(f"`{o}`" for o in param.opts + param.secondary_opts)
+                env = f" (env `{param.envvar}`)" if param.envvar else ""
+                rows.setdefault(flags + env, {}).setdefault(column, []).append(model)
+    lines = ["| option | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for flags, present in rows.items():
+        cells = []
+        for column in columns:
+            have = present.get(column, [])
+            missing = [m for m, _ in by_column[column] if m not in have]
+            if not have or not missing:
+                cells.append("x" if have else "")
+            else:
+                cells.append(f"all but {missing[0]}" if len(missing) == 1 else ", ".join(have))
+        lines.append(f"| {flags} | " + " | ".join(cells) + " |")
+    lines.append("| the model's own: `--hidden`, `--dropout`, `--units` ... (`kerascli train "
+                 "MODEL --help`) | x | x | lstm's | | | |")
+    return "\n".join(lines)
+
+
+def test_readme_options_table_is_the_cli_as_it_is():
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start, end = "<!-- options table: tests/commands/test_option_vocabulary.py -->", "<!-- end -->"
+    assert start in readme, "README lacks the options table"
+    current = readme.split(start)[1].split(end)[0].strip()
+    assert current == options_table(), "README's options table is stale; replace it with:\n" \
+        + options_table()

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from kerascli import artifacts
+from kerascli.core.rundir import RunDir
 from kerascli.cli import cli
 
 PACKAGE = Path(__file__).resolve().parents[2] / "kerascli"
@@ -91,9 +92,9 @@ def test_out_problem_is_reported_within_a_second_by_the_real_cli(tmp_path):
 
 def test_concurrent_runs_aimed_at_one_out_get_distinct_directories(tmp_path):
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
-        dirs = list(pool.map(lambda _: artifacts.new_run_dir(tmp_path, "mlp-digits"), range(32)))
+        dirs = list(pool.map(lambda _: RunDir.create(tmp_path, "mlp-digits").path, range(32)))
     assert len(set(dirs)) == 32
-    assert all(not artifacts.is_complete(d) for d in dirs)  # each marked running
+    assert all(not RunDir(d).is_complete for d in dirs)  # each marked running
 
 
 def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):

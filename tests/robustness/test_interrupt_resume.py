@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kerascli import artifacts
+from kerascli.core.rundir import INCOMPLETE, RunDir
 
 TRAIN = ["train", "mlp", "-d", "digits", "-b", "16", "--hidden", "64"]
 
@@ -63,7 +64,7 @@ def test_ctrl_c_during_train_exits_130_with_one_line_and_marks_the_run(tmp_path)
     assert f"resume with: kerascli train mlp --resume {run_dir}" in line
     assert "nothing saved as final" in line
     assert "Traceback" not in line and stdout == ""
-    assert (run_dir / artifacts.INCOMPLETE_MARKER).read_text().strip() == "interrupted"
+    assert (run_dir / INCOMPLETE).read_text().strip() == "interrupted"
     assert not (run_dir / "model.h5").exists() and not (run_dir / "metrics.json").exists()
     assert (run_dir / "backup" / "training_metadata.json").is_file()  # kept for --resume
 
@@ -77,8 +78,8 @@ def test_sigterm_during_forecast_exits_143_and_marks_the_run(tmp_path):
     assert lines[-1].startswith("forecast terminated during epoch "), lines
     assert not any("Traceback" in line for line in lines)
     run_dir = _only_run_dir(out)
-    assert artifacts.is_complete(run_dir) is False
-    assert (run_dir / artifacts.INCOMPLETE_MARKER).read_text().strip() == "terminated"
+    assert RunDir(run_dir).is_complete is False
+    assert (run_dir / INCOMPLETE).read_text().strip() == "terminated"
     assert not (run_dir / "model.h5").exists()
 
 
@@ -93,7 +94,7 @@ def test_ctrl_c_during_compare_exits_130_and_marks_the_run(tmp_path):
     assert lines[-1].startswith("compare mlp interrupted"), lines
     assert f"{run_dir} is marked incomplete" in lines[-1]
     assert not any("Traceback" in line for line in lines)
-    assert (run_dir / artifacts.INCOMPLETE_MARKER).read_text().strip() == "interrupted"
+    assert (run_dir / INCOMPLETE).read_text().strip() == "interrupted"
     assert not (run_dir / "results.json").exists()
 
 
@@ -118,7 +119,7 @@ def test_resume_after_sigkill_ends_with_the_metrics_of_an_uninterrupted_run(tmp_
     killed.communicate()
     assert metadata is not None and killed.returncode == -signal.SIGKILL
     run_dir = metadata.parent.parent
-    assert not artifacts.is_complete(run_dir) and not (run_dir / "model.h5").exists()
+    assert not RunDir(run_dir).is_complete and not (run_dir / "model.h5").exists()
 
     resumed = subprocess.run([sys.executable, "-m", "kerascli", "train", "mlp", "--resume",
                               str(run_dir), "--json"], capture_output=True, text=True, timeout=120)
@@ -126,7 +127,7 @@ def test_resume_after_sigkill_ends_with_the_metrics_of_an_uninterrupted_run(tmp_
     assert f"resuming {run_dir} after epoch" in resumed.stderr
     uninterrupted = json.loads(full.communicate(timeout=120)[0])
     after = json.loads(resumed.stdout)
-    assert after["run_dir"] == str(run_dir) and artifacts.is_complete(run_dir)
+    assert after["run_dir"] == str(run_dir) and RunDir(run_dir).is_complete
     for name, value in uninterrupted["metrics"].items():
         assert after["metrics"][name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
     assert after["epochs_run"] == 8
@@ -144,7 +145,7 @@ def test_resume_in_process_matches_an_uninterrupted_run(tmp_path):
     cfg = core_config.make_config("mlp", "digits", epochs=5, batch_size=64, params={"hidden": (32,)},
                                out=str(tmp_path))
     data = core_data.load_data(cfg)
-    full = core_fit.train(cfg, data, run_dir=artifacts.new_run_dir(tmp_path, "full"), quiet=True)
+    full = core_fit.train(cfg, data, run_dir=RunDir.create(tmp_path, "full").path, quiet=True)
 
     class Crash(Exception):
         pass
@@ -154,7 +155,7 @@ def test_resume_in_process_matches_an_uninterrupted_run(tmp_path):
             if epoch == 1:
                 raise Crash()
 
-    run_dir = artifacts.new_run_dir(tmp_path, "crashed")
+    run_dir = RunDir.create(tmp_path, "crashed").path
     with pytest.raises(Crash):
         core_fit.train(cfg, data, run_dir=run_dir, callbacks=[CrashAfterEpoch2()], quiet=True)
     assert json.loads((run_dir / "backup" / "training_metadata.json").read_text())["epoch"] == 2
@@ -170,7 +171,7 @@ def test_resume_refuses_conflicting_options_and_finished_runs(tmp_path, monkeypa
 
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    artifacts.mark_incomplete(run_dir, "interrupted")
+    RunDir(run_dir).mark("interrupted")
     from kerascli.core import config as core_config, data as core_data, fit as core_fit
     cfg = core_config.make_config("mlp", "digits", epochs=4, out=str(tmp_path))
     artifacts.write_json(run_dir / "config.json", {"config": cfg.to_dict()})
@@ -183,7 +184,7 @@ def test_resume_refuses_conflicting_options_and_finished_runs(tmp_path, monkeypa
     assert "--epochs 9 conflicts with the run being resumed (4 in" in result.stderr
     result = run("train", "cnn", "--resume", run_dir)
     assert result.exit_code == 2 and "that run trained 'mlp', not 'cnn'" in result.stderr
-    artifacts.mark_complete(run_dir)
+    RunDir(run_dir).complete()
     result = run("train", "mlp", "--resume", run_dir)
     assert result.exit_code == 2 and "already finished" in result.stderr
 
@@ -204,5 +205,5 @@ def test_diverging_training_stops_with_exit_2_and_saves_no_model(tmp_path):
     assert line.startswith("Error: training diverged at epoch 1/5: loss is ")
     assert "lower --learning-rate (now 1e+06)" in line and "not saved" in line
     run_dir = _only_run_dir(tmp_path / "runs")
-    assert (run_dir / artifacts.INCOMPLETE_MARKER).read_text().strip() == "diverged"
+    assert (run_dir / INCOMPLETE).read_text().strip() == "diverged"
     assert not (run_dir / "model.h5").exists() and not (run_dir / "backup").exists()

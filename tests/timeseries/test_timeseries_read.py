@@ -84,7 +84,7 @@ def test_date_column_found_by_parsing_when_not_named(write):
 
 
 def test_several_numeric_columns_without_close_are_refused(write):
-    with pytest.raises(DataError, match="several numeric columns .*--column"):
+    with pytest.raises(DataError, match="several numeric columns .*--label"):
         read_series(write("Date,a,b\n2020-01-01,1,2\n"))
 
 

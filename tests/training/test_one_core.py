@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from kerascli import artifacts
 from kerascli.cli import cli
 from kerascli.core import config
 from kerascli.core.rundir import RunDir
@@ -99,7 +98,7 @@ def test_forecast_resumes_after_a_kill_like_train(sine_csv, tmp_path):
     killed.communicate()
     assert metadata is not None and killed.returncode == -signal.SIGKILL
     run_dir = metadata.parent.parent
-    assert not artifacts.is_complete(run_dir)
+    assert not RunDir(run_dir).is_complete
     resumed = subprocess.run([sys.executable, "-m", "kerascli", "forecast", "--resume",
                               str(run_dir), "--json"], capture_output=True, text=True, timeout=180)
     assert resumed.returncode == 0, resumed.stderr
@@ -108,7 +107,7 @@ def test_forecast_resumes_after_a_kill_like_train(sine_csv, tmp_path):
     for name in ("rmse", "mae", "mase"):
         assert after["metrics"]["lstm"][name] == pytest.approx(before["metrics"]["lstm"][name],
                                                                rel=1e-5), name
-    assert artifacts.is_complete(run_dir) and (run_dir / "model.h5").is_file()
+    assert RunDir(run_dir).is_complete and (run_dir / "model.h5").is_file()
 
 
 def test_keras_internals_that_resume_relies_on_still_exist(tmp_path):

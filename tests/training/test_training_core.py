@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from kerascli import artifacts, datasets
+from kerascli import datasets
+from kerascli.core.rundir import RunDir
 from kerascli.core import config as core_config, data as core_data, fit as core_fit
 from kerascli.core import metrics as core_metrics
 from kerascli.errors import UserError
@@ -105,10 +106,10 @@ def test_same_options_and_seed_give_the_same_metrics():
 def test_run_directory_holds_every_artifact_and_is_marked_complete(tmp_path):
     dataset = _digits_subset()
     cfg = core_config.make_config("logreg", "digits", epochs=2, plot=True, out=str(tmp_path))
-    run_dir = artifacts.new_run_dir(tmp_path, "logreg-digits")
-    assert not artifacts.is_complete(run_dir)
+    run_dir = RunDir.create(tmp_path, "logreg-digits").path
+    assert not RunDir(run_dir).is_complete
     result = core_fit.train(cfg, dataset, run_dir=run_dir, quiet=True)
-    assert artifacts.is_complete(run_dir)
+    assert RunDir(run_dir).is_complete
     names = {p.name for p in run_dir.iterdir()}
     assert {"model.h5", "config.json", "metrics.json", "history.csv", "learning_curves.png",
             "confusion_matrix.png"} <= names
