@@ -172,10 +172,11 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
         a :class:`TrainResult`. Same ``cfg`` and data on the same machine: same metrics.
     """
     from kerascli import runtime
-    from kerascli.core import callbacks as callbacks_mod, distribute, resume
+    from kerascli.core import callbacks as callbacks_mod, distribute, resume, tensorboard
 
     keras = runtime.keras_module()
     data.check_task(cfg.model, dataset)
+    tensorboard.check_available(cfg.tensorboard)  # one line now, not a traceback inside fit()
     runtime.seed_everything(cfg.seed)
     run = devices.resolve_runtime(cfg)
     x_fit, y_fit, x_val, y_val = data.validation_split(dataset, cfg.validation_split, cfg.seed)
@@ -214,7 +215,7 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
             min(batch, steps_per_epoch - 1), logs)
         all_callbacks.append(progress)
     if cfg.tensorboard and run.chief:
-        all_callbacks.append(keras.callbacks.TensorBoard(log_dir=str(cfg.tensorboard)))
+        all_callbacks += tensorboard.callbacks(cfg.tensorboard, dataset)
 
     validation = (x_val, y_val) if x_val is not None else None
     started = time.perf_counter()
