@@ -157,6 +157,9 @@ def table_options():
                           "the label)."),
         click.Option(["--image-size"], type=ImageSize(),
                      help="Image folders: resize images to this size, e.g. 64 or 64x48."),
+        click.Option(["--strict"], is_flag=True, default=False,
+                     help="Image folders: refuse a folder with files that cannot be decoded "
+                          "(listing them all) instead of skipping them."),
         click.Option(["--test-size"], type=float, default=0.2, show_default=True,
                      help="Fraction held out as the test set where a dataset has none of its "
                           "own (CSV tables, image folders, series: the most recent rows)."),
@@ -224,7 +227,7 @@ def network_options(info):
     series_only = info is not None and set(info.accepts) == {"series"}
     table = table_options()
     if series_only:
-        table = [o for o in table if o.name not in ("features", "image_size")]
+        table = [o for o in table if o.name not in ("features", "image_size", "strict")]
     opts = training_options(info) + output_options() + ([] if series_only else data_options())
     opts += table + (series_options() if info is None or "series" in info.accepts else [])
     opts += runtime_options()
@@ -243,8 +246,8 @@ def use(*groups):
 # ---------------------------------------------------------------- options -> TrainConfig
 
 TRAIN_FIELDS = ("validation_split", "seed", "out", "tensorboard", "plot", "label", "features",
-                "image_size", "data_dir", "cache_dir", "test_size", "lags", "horizon", "target",
-                "fill", "date_column", "strategy", "precision", "jit")
+                "image_size", "strict", "data_dir", "cache_dir", "test_size", "lags", "horizon",
+                "target", "fill", "date_column", "strategy", "precision", "jit")
 
 
 def model_params(info, kwargs):

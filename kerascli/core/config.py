@@ -55,6 +55,7 @@ class TrainConfig:
     label: Optional[str] = None  # a table's target column, a series' value column
     features: Optional[tuple] = None
     image_size: Optional[tuple] = None
+    strict: bool = False  # image folders: refuse undecodable files instead of skipping them
     data_dir: Optional[str] = None
     cache_dir: Optional[str] = None
     test_size: float = 0.2  # held out where a dataset has no official test set
@@ -80,8 +81,8 @@ class TrainConfig:
             cache_dir=Path(self.cache_dir) if self.cache_dir else None,
             label=self.label, features=tuple(self.features) if self.features else None,
             image_size=tuple(self.image_size) if self.image_size else None,
-            test_size=self.test_size, lags=self.lags, horizon=self.horizon, target=self.target,
-            fill=self.fill, date_column=self.date_column)
+            strict=self.strict, test_size=self.test_size, lags=self.lags, horizon=self.horizon,
+            target=self.target, fill=self.fill, date_column=self.date_column)
 
     def to_dict(self):
         fields = {k: _listify(v) for k, v in dataclasses.asdict(self).items() if k != "params"}

@@ -65,9 +65,12 @@ def validation_split(dataset, fraction, seed):
         if counts[counts > 0].min() >= 2 and n_val >= np.count_nonzero(counts) \
                 and len(x) - n_val >= np.count_nonzero(counts):
             stratify = y
-    x_fit, x_val, y_fit, y_val = train_test_split(x, y, test_size=n_val, random_state=seed,
-                                                  stratify=stratify)
-    return x_fit, y_fit, x_val, y_val
+    # split positions, then index: the same split as splitting x itself, and image files
+    # (an image folder's ImageFiles) stay files instead of being decoded by scikit-learn
+    fit_at, val_at = train_test_split(np.arange(len(x)), test_size=n_val, random_state=seed,
+                                      stratify=stratify)
+    y = np.asarray(y)
+    return x[fit_at], y[fit_at], x[val_at], y[val_at]
 
 
 def background_of(x):

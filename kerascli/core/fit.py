@@ -220,8 +220,8 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
     validation = (x_val, y_val) if x_val is not None else None
     started = time.perf_counter()
     try:
-        history = _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset,
-                       steps_per_epoch, first_epoch)
+        history = _fit_phases(cfg, run, model, x_fit, y_fit, validation, all_callbacks,
+                              dataset, steps_per_epoch, first_epoch)
     except Diverged as exc:
         if run_dir is not None:
             run_dir.mark("diverged")
@@ -233,11 +233,14 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
         history = {k: earlier_history.get(k, [])[:first_epoch] + v for k, v in history.items()}
 
     started = time.perf_counter()
+    x_test = dataset.x_test
     if run.custom_loop or run.replicas > 1:
+        import numpy as np
+        x_test = np.asarray(x_test)  # image files: decoded (replicas split arrays)
         # Keras' predict() cannot run under a multi-worker strategy, and under Mirrored it
         # fails on a final batch that splits unevenly; a direct call reads the variables as is
         import numpy as np
-        outputs = np.asarray(distribute.predict_batches(model, dataset.x_test, 256), dtype=np.float64)
+        outputs = np.asarray(distribute.predict_batches(model, x_test, 256), dtype=np.float64)
     else:
         outputs = metrics_mod.predict_outputs(model, dataset.x_test)
     predict_seconds = time.perf_counter() - started
@@ -252,18 +255,60 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
     return result
 
 
+def _fit_phases(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset,
+                steps_per_epoch, first_epoch):
+    """:func:`_fit`; then, for a model with a ``fine_tune(cfg)`` hook returning (epochs,
+    learning rate) (transfer: the head first, base frozen), a second phase: the hook
+    ``unfreeze(model, cfg)`` unfreezes layers, the model is recompiled at that learning rate
+    and trains on for those epochs. A run resumed inside the second phase skips the first."""
+    import dataclasses
+    from kerascli.core import resume
+
+    module = models.get(cfg.model)
+    plan = module.fine_tune(cfg) if hasattr(module, "fine_tune") else None
+    if not plan or not plan[0]:
+        return _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset,
+                    steps_per_epoch, first_epoch)
+    history = {}
+    if first_epoch <= cfg.epochs:
+        history = _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset,
+                       steps_per_epoch, first_epoch)
+    module.unfreeze(model, cfg)
+    tuned = dataclasses.replace(cfg, epochs=cfg.epochs + int(plan[0]), learning_rate=plan[1])
+    with run.strategy.scope():
+        compile_model(model, tuned, dataset.task, steps_per_epoch,
+                      jit_compile=False if run.custom_loop else cfg.jit,
+                      steps_per_execution=run.steps_per_execution)
+    resume.set_initial_epoch(model, cfg.epochs)  # a backup of this phase may move it on
+    more = _fit(tuned, run, model, x_fit, y_fit, validation, all_callbacks, dataset,
+                steps_per_epoch, max(first_epoch, cfg.epochs))
+    return {k: list(history.get(k, [])) + list(v) for k, v in more.items()}
+
+
 def _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset, steps_per_epoch,
          first_epoch):
     """Run the training loop; returns the history dict."""
     from kerascli.core import distribute, pipeline, resume
 
+    if pipeline.is_streamed(x_fit) and (run.custom_loop or run.replicas > 1):
+        import numpy as np  # an image folder under several replicas: decoded into memory
+        x_fit = np.asarray(x_fit)
+        if validation is not None:
+            validation = (np.asarray(validation[0]), validation[1])
     if run.custom_loop:
         return distribute.fit_custom_loop(
             model, x_fit, y_fit, strategy=run.strategy, epochs=cfg.epochs,
             batch_size=cfg.batch_size, seed=cfg.seed,
             classification=dataset.task == CLASSIFICATION, validation_data=validation,
             callbacks=all_callbacks)
-    if devices.TF_DATA_FEED and run.replicas == 1:
+    if pipeline.is_streamed(x_fit):  # an image folder: read and decoded batch by batch
+        feed, start_epoch = pipeline.image_feed(x_fit, y_fit, batch_size=cfg.batch_size,
+                                                seed=cfg.seed)
+        all_callbacks = [*all_callbacks, start_epoch]  # after BackupAndRestore's restore
+        fit_args = dict(x=feed, shuffle=False)
+        if validation is not None:
+            validation = pipeline.image_batches(*validation, batch_size=cfg.batch_size)
+    elif devices.TF_DATA_FEED and run.replicas == 1:
         # epoch e's order depends on (seed, e) only, so a resumed run sees the same batches
         feed, start_epoch = resume.epoch_feed(x_fit, y_fit, batch_size=cfg.batch_size,
                                               seed=cfg.seed)

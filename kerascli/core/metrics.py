@@ -13,8 +13,12 @@ SERIES_METRICS = ("rmse", "mae", "mape", "mase")
 
 
 def predict_outputs(model, x, batch_size=256):
-    """``model.predict`` as float64 NumPy, quietly (Keras' bar would go to stdout)."""
+    """``model.predict`` as float64 NumPy, quietly (Keras' bar would go to stdout); image
+    files (an image folder's) are decoded batch by batch as they are predicted."""
     import numpy as np
+    from kerascli.core import pipeline
+    if pipeline.is_streamed(x):
+        x = pipeline.image_batches(x, batch_size=batch_size)
     return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
 
 

@@ -2,9 +2,11 @@
 
 * :func:`from_arrays` turns NumPy arrays into a ``tf.data.Dataset`` (cache, seeded shuffle
   reshuffled each epoch, batch, prefetch), optionally with augmentation applied on the fly.
-* :func:`stream_image_folder` reads an image folder (one subfolder per class) from its file
-  paths, decoding and resizing each image in parallel as it is needed: memory stays bounded
-  by the shuffle buffer and the prefetched batches, not by the size of the folder.
+* :func:`image_feed` (training, epoch-seeded order for ``--resume``), :func:`image_batches`
+  (validation, evaluate, predict) and :func:`stream_image_folder` read image files from disk,
+  decoding and resizing each in parallel as it is needed with the one decode function
+  (:func:`kerascli.datasets.images.decode_file`): memory stays bounded by the prefetched
+  batches, not by the size of the folder (benchmarks/image_folder.py).
 
 Whether :mod:`kerascli.core.fit` feeds ``fit()`` from arrays or from :func:`from_arrays` is
 decided by measurement (benchmarks/pipeline.py; the result is in benchmarks/RESULTS.md).
@@ -70,29 +72,111 @@ def flip_shift(max_shift=0.1, flip=True, seed=0):
     return augment
 
 
+def decode_fn(image_size, channels=3):
+    """A tf.data map function ``(path, label) -> (uint8 image, label)`` that reads each file
+    with :func:`kerascli.datasets.images.decode_file`, the one decode/resize that ``evaluate``
+    and ``predict`` use too. Pillow releases the GIL while decoding and resizing, so the
+    parallel map calls run in parallel."""
+    import os
+    from kerascli.datasets.images import decode_file
+    tf = tensorflow()
+    height, width = int(image_size[0]), int(image_size[1])
+
+    def read(path):
+        return decode_file(os.fsdecode(path), (height, width), channels)
+
+    def load(path, *label):
+        image = tf.numpy_function(read, [path], tf.uint8, stateful=False)
+        image.set_shape((height, width, channels))
+        return (image, *label)
+
+    return load
+
+
 def stream_image_folder(paths, labels, *, image_size, channels=3, batch_size=32, shuffle=True,
                         seed=0, shuffle_buffer=10_000):
     """Batches of ``(uint8 images, labels)`` decoded from ``paths`` as they are needed.
 
     Memory is bounded by ``shuffle_buffer`` file names plus a few prefetched batches of
-    decoded images, however many files there are. Images are decoded (JPEG/PNG), converted
-    to ``channels`` and resized to ``image_size`` (height, width) with antialiasing.
+    decoded images, however many files there are.
     """
     tf = tensorflow()
-    height, width = image_size
     paths = [str(p) for p in paths]
     data = tf.data.Dataset.from_tensor_slices((paths, list(labels)))
     if shuffle:
         data = data.shuffle(min(len(paths), shuffle_buffer), seed=seed,
                             reshuffle_each_iteration=True)
-
-    def load(path, label):
-        image = tf.io.decode_image(tf.io.read_file(path), channels=channels,
-                                   expand_animations=False)
-        image = tf.image.resize(image, (height, width), antialias=True)
-        image = tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
-        image.set_shape((height, width, channels))
-        return image, label
-
-    return (data.map(load, num_parallel_calls=AUTOTUNE)
+    return (data.map(decode_fn(image_size, channels), num_parallel_calls=AUTOTUNE)
             .batch(batch_size).prefetch(AUTOTUNE))
+
+
+def is_streamed(x):
+    """Whether ``x`` is image files to decode batch by batch (an image folder's
+    :class:`kerascli.datasets.images.ImageFiles`) rather than an array in memory."""
+    return hasattr(x, "paths") and hasattr(x, "channels") and hasattr(x, "size")
+
+
+def check_batch_fits(files, batch_size):
+    """Refuse, in one line with the figure, images so large that one batch of them, as the
+    float32 tensor the network starts from, would take more than half the free memory (the
+    network's activations on it need the rest)."""
+    from kerascli.datasets import images
+    need = batch_size * files.nbytes // max(1, len(files)) * 4
+    free = images.available_memory()
+    if free is not None and 2 * need > free:
+        height, width = files.size
+        from kerascli.errors import UserError
+        raise UserError(f"--image-size {height}x{width}: one batch of {batch_size} images is "
+                        f"{images.gib(need)} as float32, and the network needs several times "
+                        f"that, but {images.gib(free)} of memory is available; choose a smaller "
+                        "--image-size (or --batch-size).")
+
+
+def image_batches(files, labels=None, *, batch_size):
+    """Batches of ``files`` (:class:`~kerascli.datasets.images.ImageFiles`) decoded in order,
+    with their ``labels`` when given: for validation, ``evaluate`` and ``predict``."""
+    tf = tensorflow()
+    paths = tf.constant([str(p) for p in files.paths])
+    data = tf.data.Dataset.from_tensor_slices(paths if labels is None else (paths, labels))
+    return (data.map(decode_fn(files.size, files.channels), num_parallel_calls=AUTOTUNE)
+            .batch(batch_size).prefetch(AUTOTUNE))
+
+
+def image_feed(files, labels, *, batch_size, seed):
+    """(``tf.data.Dataset``, Keras callback): training batches decoded from image files.
+
+    Like :func:`kerascli.core.resume.epoch_feed` (epoch ``e`` visits the files in an order
+    that depends on ``(seed, e)`` only, so a resumed run sees the batches an uninterrupted
+    one would), but each batch is read from disk and decoded as it is needed: memory holds
+    the file names and a few prefetched batches, whatever the number of files.
+    """
+    import math
+
+    from kerascli.core import resume
+    from kerascli.runtime import keras_module
+    tf = tensorflow()
+    keras = keras_module()
+    check_batch_fits(files, batch_size)
+    n = len(files)
+    paths = tf.constant([str(p) for p in files.paths])
+    ys = tf.constant(labels)
+    base = tf.constant(int(seed) % (2 ** 31), tf.int64)
+    epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="kerascli_image_epoch")
+
+    def one_epoch(_):
+        e = epoch.assign_add(1) - 1  # once per iterator, i.e. per epoch
+        keys = tf.random.stateless_uniform([n], seed=tf.stack([base, e]))
+        return tf.data.Dataset.from_tensor_slices(tf.argsort(keys))
+
+    data = tf.data.Dataset.range(1).flat_map(one_epoch)
+    data = data.map(lambda i: (tf.gather(paths, i), tf.gather(ys, i)))
+    data = data.map(decode_fn(files.size, files.channels), num_parallel_calls=AUTOTUNE,
+                    deterministic=True).batch(batch_size)
+    # a known length: Keras then opens a fresh iterator for every epoch
+    data = data.apply(tf.data.experimental.assert_cardinality(math.ceil(n / batch_size)))
+
+    class StartEpoch(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            epoch.assign(resume.initial_epoch(self.model))
+
+    return data.prefetch(AUTOTUNE), StartEpoch()

@@ -32,6 +32,12 @@ def initial_epoch(model):
     return int(getattr(model, "_initial_epoch", 0) or 0)
 
 
+def set_initial_epoch(model, epoch):
+    """Make the next ``fit`` start at ``epoch`` (a second training phase): Keras' ``fit`` prefers
+    ``model._initial_epoch``, left set by an earlier restore, to its ``initial_epoch`` argument."""
+    model._initial_epoch = int(epoch)
+
+
 def seed_generators(model):
     """Every ``keras.random.SeedGenerator`` the model's layers draw from (Dropout masks,
     augmentation): ``layer._seed_generators`` over ``model._flatten_layers()``."""

@@ -42,6 +42,12 @@ def session(command, cfg, name, *, resumed=None, log=None, check=None, resumable
             watch.run_dir = run_dir.path
             if resumable:
                 watch.resume = f"kerascli {command} --resume {run_dir}"
+        if dataset.skipped:  # image files that cannot be decoded: one line, the list kept
+            import sys
+            from kerascli.datasets.images import summary_of_skipped
+            run_dir.write_text("skipped.txt", "".join(f"{path}\t{why}\n"
+                                                      for path, why in dataset.skipped))
+            print(summary_of_skipped(dataset.skipped), file=sys.stderr)
         if resumed is not None:
             log(f"resuming {run_dir} after epoch {resume.completed_epochs(run_dir.path)}/"
                 f"{cfg.epochs}")

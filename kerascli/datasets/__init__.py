@@ -55,6 +55,7 @@ class LoadOptions:
     fill: str = "drop"  # null cells: drop, ffill, interpolate
     date_column: Optional[str] = None
     download: bool = True  # fetch missing official files from the internet
+    strict: bool = False  # image folders: refuse files that cannot be decoded (else skip them)
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,6 +75,8 @@ class Dataset:
     feature_names: Optional[tuple] = None
     extra: dict = field(default_factory=dict)
     windows: Any = None  # series only: datasets.series.Windows (levels, scaler, origins)
+    # image folders: (path, reason) of the files left out because they cannot be decoded
+    skipped: tuple = ()
 
     @property
     def n_classes(self):

@@ -31,26 +31,9 @@ def test_image_folder_keeps_train_and_test_subfolders(tmp_path):
     assert ds.extra["split"] == "train/test folders"
 
 
-def test_image_folder_names_the_file_that_does_not_decode(image_folder):
-    bad = image_folder / "dog" / "broken.jpg"
-    bad.write_bytes(b"\xff\xd8 definitely not a jpeg")
-    with pytest.raises(DataError, match="broken.jpg: cannot decode image"):
-        load(str(image_folder), LoadOptions(image_size=(8, 8)))
-
-
-def test_image_folder_truncated_png_is_refused(image_folder):
-    path = image_folder / "cat" / "001.png"
-    path.write_bytes(path.read_bytes()[:60])
-    with pytest.raises(DataError, match="001.png: cannot decode image"):
-        load(str(image_folder), LoadOptions(image_size=(8, 8)))
-
-
 def test_image_folder_without_class_subfolders_is_refused(tmp_path):
     (tmp_path / "flat").mkdir()
     with pytest.raises(DataError, match="no class subfolders"):
-        load(str(tmp_path / "flat"))
-    (tmp_path / "flat" / "empty").mkdir()
-    with pytest.raises(DataError, match="empty: holds no .jpg/.jpeg/.png files"):
         load(str(tmp_path / "flat"))
 
 
