@@ -20,19 +20,31 @@ class _KerasLoader(importlib.abc.Loader):
         return self._inner.create_module(spec)
 
     def exec_module(self, module):
+        _remove_finder()
         self._inner.exec_module(module)
         importlib.import_module(_LAYERS_MODULE)
 
 
 class _KerasFinder(importlib.abc.MetaPathFinder):
+    # TensorFlow probes with importlib.util.find_spec("keras") before importing it: a probe
+    # must not use the hook up, so the finder steps aside only when Keras really executes.
+    _busy = False
+
     def find_spec(self, fullname, path=None, target=None):
-        if fullname != "keras":
+        if fullname != "keras" or self._busy:
             return None
-        sys.meta_path.remove(self)  # one-shot: find the real spec, then step aside
-        spec = importlib.util.find_spec("keras")
+        self._busy = True  # find the real spec without finding ourselves again
+        try:
+            spec = importlib.util.find_spec("keras") if "keras" not in sys.modules else None
+        finally:
+            self._busy = False
         if spec is not None and spec.loader is not None:
             spec.loader = _KerasLoader(spec.loader)
         return spec
+
+
+def _remove_finder():
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _KerasFinder)]
 
 
 def install():
