@@ -5,6 +5,7 @@ A saved model holds its own scaling (see kerascli.core.fit), so raw pixels or ra
 values go straight in; ``config.json`` beside it says which dataset and split it was
 trained on, the class names, the feature columns and the images' background polarity.
 """
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,26 +149,19 @@ def image_array(path, input_shape, background=None):
     brightness of its border) differs from the training images' (``background``:
     "dark"/"light"). Returns (array, inverted)."""
     import numpy as np
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
+    from kerascli.datasets import images
 
     if len(input_shape) != 3:
         raise UserError(f"{path}: this model takes table rows of {input_shape[0]} values, not "
                         "images; give a CSV file.")
     height, width, channels = input_shape
-    try:
-        with Image.open(path) as image:
-            image.load()
-            mode = "L" if channels == 1 else "RGB"
-            if image.mode in ("RGBA", "LA", "P"):  # transparent drawings: paste on white
-                rgba = image.convert("RGBA")
-                canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                image = Image.alpha_composite(canvas, rgba)
-            image = image.convert(mode).resize((width, height), Image.Resampling.LANCZOS)
+    try:  # the decode/resize training used (transparency on white, 16-bit scaled, CMYK)
+        x = images.decode_file(path, (height, width), channels)
     except FileNotFoundError:
         raise UserError(f"{path}: no such file.") from None
-    except (UnidentifiedImageError, OSError) as exc:
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise DataError(path, f"not an image Pillow can read ({exc.__class__.__name__}).") from None
-    x = np.asarray(image, dtype=np.uint8).reshape(height, width, channels)
     inverted = False
     if background in ("dark", "light"):
         border = np.concatenate([x[0].ravel(), x[-1].ravel(), x[:, 0].ravel(), x[:, -1].ravel()])
@@ -211,6 +205,26 @@ def table_rows(path, input_shape, feature_names=None):
     return values.to_numpy(dtype=np.float32)
 
 
+class Upload(io.BytesIO):
+    """An input that arrives as bytes (a file sent to ``kerascli serve``), read exactly as a
+    file of that name would be: the suffix picks image or CSV, the name stands for the path
+    in results and messages."""
+
+    def __init__(self, name, data):
+        super().__init__(data)
+        self.name = name
+
+    @property
+    def suffix(self):
+        return Path(self.name).suffix
+
+    def is_file(self):
+        return True
+
+    def __str__(self):
+        return self.name
+
+
 def predict_files(path, inputs, top_k=3, unsafe=False):
     """Predict every input (image files, or CSV files of rows) with the saved model.
 
@@ -218,15 +232,22 @@ def predict_files(path, inputs, top_k=3, unsafe=False):
     for classifiers (``top_k`` best first), ``{"input", "value"}`` for regressors; image
     entries carry ``"inverted"`` when the drawing's polarity was flipped.
     """
+    return predict(load_run(path, unsafe=unsafe), inputs, top_k=top_k)
+
+
+def predict(run, inputs, top_k=3, with_inputs=False):
+    """:func:`predict_files` on an already loaded run; ``inputs`` are paths or
+    :class:`Upload`. ``kerascli serve`` answers through this too, so the API and
+    ``predict --json`` agree. With ``with_inputs``, returns ``(entries, batch)``: the arrays
+    the model saw as well."""
     import numpy as np
     from kerascli.core.metrics import predict_outputs
 
-    run = load_run(path, unsafe=unsafe)
     record = run.record or {}
     names = run.class_names
     entries, batch = [], []
     for item in inputs:
-        item = Path(item)
+        item = item if isinstance(item, Upload) else Path(item)
         suffix = item.suffix.lower()
         if suffix in TABLE_SUFFIXES:
             features = (record.get("dataset") or {}).get("feature_names")
@@ -248,4 +269,4 @@ def predict_files(path, inputs, top_k=3, unsafe=False):
                              "probability": float(out[i])} for i in order]
         else:
             entry["value"] = float(out[0]) if out.size == 1 else [float(v) for v in out]
-    return entries
+    return (entries, np.stack(batch)) if with_inputs else entries
