@@ -1,75 +1,177 @@
-"""Forecast a series with an LSTM and set it honestly beside naive, drift and linear baselines.
-
-The recipe, without leakage:
-
-* the last ``test_size`` of the rows (chronologically) are the test period; every forecast
-  there starts from an origin whose inputs are only values already observed;
-* the series is modelled as ``levels``, simple ``returns`` or first differences (``diff``);
-  ``auto`` picks returns for a positive series (prices) and differences otherwise;
-* the scaler (mean and standard deviation) is fit on the training part only;
-* windows of ``lags`` transformed values predict the next ``horizon`` ones;
-* every model's forecasts are turned back into levels and scored on exactly the same test
-  windows: RMSE, MAE, MAPE and MASE (MAE over the in-sample naive ``horizon``-step MAE);
-* baselines: naive persistence (the last value), drift (the last value plus the average step
-  so far), and a linear regression on the same scaled lags (scikit-learn).
-
-No Click here: :func:`run` returns a :class:`ForecastResult`; the command shows and saves it.
-"""
-"""Forecast a series with an LSTM and set it honestly beside naive, drift and linear baselines.
+"""Forecast a series with an LSTM and set it honestly beside naive, seasonal naive, drift,
+linear and (with ``pip install "kerascli[forecast]"``) statsforecast's AutoETS and AutoARIMA.
 
 The LSTM is ``kerascli train lstm`` on the same CSV: :func:`run` trains it through
-:func:`kerascli.core.fit.train` (same callbacks, backups, precision and strategy) on the
-windows :mod:`kerascli.datasets.series` cuts (chronological split, scaler fit on the training
-part only). The baselines forecast the same test windows: naive persistence (the last value),
-drift (the last value plus the average step so far), and a linear regression on the same
-scaled lags (scikit-learn). Every model is scored on levels by :mod:`kerascli.core.metrics`
-(RMSE, MAE, MAPE and MASE: MAE over the in-sample naive ``horizon``-step MAE).
+:func:`kerascli.core.fit.train` on the windows :mod:`kerascli.datasets.series` cuts
+(chronological split, scaler fit on the training part only). Then, as forecasters evaluate:
+
+* **Backtest.** The test period is cut into ``backtest`` consecutive blocks; block k starts at
+  origin c_k (expanding window). With ``refit`` every model (LSTM, scaler, linear, ETS, ARIMA)
+  is fit again on the levels up to c_k; otherwise the models fit once at c_0 roll forward,
+  reading each new observation as it arrives. Nothing after an origin reaches any fit at that
+  origin. Every metric is given per block, as mean and spread over blocks, pooled over the
+  whole test period (``backtest 1`` is the single split), and per horizon step.
+* **Intervals.** Split-conformal, per horizon step: at origin c_k the ``level`` % interval of a
+  model is its forecast plus or minus the matching quantile of its absolute errors on the most
+  recent windows whose targets were already observed at c_k (at first: the validation tail of
+  the training part, which the model did not fit). Their empirical coverage on the test period
+  is reported per level and step.
+* **Seasonality.** ``season`` (from the dates unless given) adds seasonal naive and scales
+  MASE by the in-sample seasonal naive error.
 
 No Click here: :func:`run` returns a :class:`ForecastResult`; the command shows and saves it.
 """
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from kerascli.core import fit, metrics as metrics_mod
+from kerascli.core import data as core_data, fit, metrics as metrics_mod
 from kerascli.core.config import ForecastConfig  # noqa: F401  (the config this module takes)
+from kerascli.errors import UserError
 
-MODELS = ("lstm", "linear", "naive", "drift")
 METRICS = metrics_mod.SERIES_METRICS
 ZOOM = 200  # points in the plot's zoomed panel
+STATS_BASELINES = {"auto-ets": "AutoETS", "auto-arima": "AutoARIMA"}
+INSTALL_HINT = 'pip install "kerascli[forecast]"'
 
 
-def baselines(windows, seed=0):
-    """Level forecasts (n_test, horizon) of naive persistence, drift and the linear model."""
+def model_names(season, extra=()):
+    """The models a forecast scores, in table order."""
+    return ("lstm", "linear", "naive") + (("seasonal-naive",) if season > 1 else ()) + (
+        "drift",) + tuple(extra)
+
+
+def check_baselines(names):
+    """Refuse an unknown --baseline, or a statsforecast one without the extra, in one line."""
+    for name in names:
+        if name not in STATS_BASELINES:
+            raise UserError(f"--baseline {name!r}: forecast's optional baselines are "
+                            f"{', '.join(STATS_BASELINES)}.")
+    if names:
+        try:
+            import statsforecast  # noqa: F401
+        except ImportError:
+            raise UserError(f"--baseline {names[0]} needs statsforecast: {INSTALL_HINT}"
+                            ) from None
+
+
+# ---------------------------------------------------------------- the baselines
+
+def simple_forecasts(w, origins):
+    """Level forecasts (len(origins), horizon) of naive, seasonal naive and drift, each from
+    the levels up to its origin only."""
     import numpy as np
-    from sklearn.linear_model import LinearRegression
 
-    levels, origins, h = windows.levels, windows.test_origins, windows.horizon
+    levels, h, m = w.levels, w.horizon, max(1, w.season)
     steps = np.arange(1, h + 1)[None, :]
     last = levels[origins][:, None]
-    naive = np.repeat(last, h, axis=1)
+    out = {"naive": np.repeat(last, h, axis=1)}
+    if m > 1:  # the value one season before each target: y[t + k - m * ceil(k / m)]
+        back = steps - m * np.ceil(steps / m).astype(int)
+        out["seasonal-naive"] = levels[origins[:, None] + back]
     # drift (Hyndman & Athanasopoulos 5.2): the average step from the first value to the origin
     slope = (levels[origins] - levels[0]) / np.maximum(origins, 1)
-    drift = last + slope[:, None] * steps
-    linear = LinearRegression().fit(windows.x_train[..., 0], windows.y_train)
-    linear_levels = windows.to_levels(linear.predict(windows.x_test[..., 0]), origins)
-    return {"naive": naive, "drift": drift, "linear": linear_levels}, linear
+    out["drift"] = last + slope[:, None] * steps
+    return out
 
+
+def fit_linear(x, y):
+    """A linear regression on the same scaled lags (and lagged covariates)."""
+    from sklearn.linear_model import LinearRegression
+    return LinearRegression().fit(x.reshape(len(x), -1), y)
+
+
+def linear_forecasts(model, w, x, origins):
+    return w.to_levels(model.predict(x.reshape(len(x), -1)), origins)
+
+
+def stats_forecasts(names, levels, season, horizon, first_origin, n_windows):
+    """statsforecast's models on ``levels[:first_origin + n_windows + horizon]``: fit on the
+    levels up to ``first_origin``, then rolled forward one observation at a time (their
+    ``cross_validation`` with ``refit=False``). Returns {name: (n_windows, horizon)}."""
+    import numpy as np
+    import pandas as pd
+    from statsforecast import StatsForecast
+    from statsforecast import models as sf_models
+
+    if not names:
+        return {}
+    end = first_origin + n_windows + horizon
+    frame = pd.DataFrame({"unique_id": "y", "ds": np.arange(end), "y": levels[:end]})
+    chosen = [getattr(sf_models, STATS_BASELINES[n])(season_length=max(1, season), alias=n)
+              for n in names]
+    sf = StatsForecast(models=chosen, freq=1, n_jobs=1)
+    cv = sf.cross_validation(df=frame, h=horizon, n_windows=n_windows, step_size=1,
+                             refit=False).sort_values(["cutoff", "ds"])
+    cutoffs = cv["cutoff"].to_numpy().reshape(n_windows, horizon)[:, 0]
+    if cutoffs[0] != first_origin:  # the windows must be exactly ours
+        raise RuntimeError(f"statsforecast's first cutoff {cutoffs[0]} != origin {first_origin}")
+    return {n: cv[n].to_numpy(dtype=np.float64).reshape(n_windows, horizon) for n in names}
+
+
+# ---------------------------------------------------------------- conformal intervals
+
+def conformal_quantile(abs_errors, level):
+    """The split-conformal quantile of ``abs_errors`` for a ``level`` % interval (the
+    ceil((n+1) level)-th smallest; the largest when there are too few)."""
+    import math
+
+    import numpy as np
+
+    errors = np.sort(np.asarray(abs_errors, dtype=np.float64))
+    if len(errors) == 0:
+        return float("inf")
+    rank = min(len(errors), math.ceil((len(errors) + 1) * level / 100))
+    return float(errors[rank - 1])
+
+
+def interval_widths(cal_err, cal_origins, test_err, test_origins, fold_starts, levels_pct,
+                    n_cal):
+    """Half-widths (len(levels_pct), n_test, horizon): at each block's origin c, per step j,
+    the conformal quantile of the last ``n_cal`` absolute errors whose targets (origin + 1 + j)
+    were observed by c: the calibration windows first, then earlier test windows."""
+    import numpy as np
+
+    errors = np.concatenate([cal_err, test_err])
+    origins = np.concatenate([cal_origins, test_origins])
+    n_test, h = test_err.shape
+    widths = np.zeros((len(levels_pct), n_test, h))
+    bounds = list(fold_starts) + [n_test]
+    for k in range(len(fold_starts)):
+        c = test_origins[bounds[k]]
+        for j in range(h):
+            known = errors[origins + 1 + j <= c, j]
+            known = known[~np.isnan(known)][-n_cal:]
+            for i, level in enumerate(levels_pct):
+                widths[i, bounds[k]:bounds[k + 1], j] = conformal_quantile(known, level)
+    return widths
+
+
+# ---------------------------------------------------------------- the result
 
 @dataclass(eq=False)
 class ForecastResult:
-    """What a forecast run produced. ``model`` is the trained Keras model."""
+    """What a forecast run produced. ``model`` is the (last) trained Keras model."""
 
     config: Any  # ForecastConfig
     series: Any  # datasets._timeseries.Series
-    windows: Any  # datasets.series.Windows
+    windows: Any  # datasets.series.Windows (the first fold's: the single split)
     target: str
     model: Any
-    metrics: dict  # model -> {rmse, mae, mape, mase}
+    models: tuple  # the names scored, in table order
+    metrics: dict  # model -> {rmse, mae, mape, mase} pooled over the test period
+    backtest: dict  # model -> metric -> {"mean", "std", "folds": [...]}
+    per_step: dict  # model -> [ {metric: value} for step 1..H ]
+    coverage: dict  # model -> {level: {"overall", "per_step"}}
     predictions: dict  # model -> level forecasts over the test windows (n_test, horizon)
+    intervals: dict  # model -> {level: (lower, upper) arrays (n_test, horizon)}
     actual: Any  # (n_test, horizon)
-    future: list  # [{"step", "date", "lstm", "linear", "naive", "drift"}]
+    folds: list  # [{"origin", "origin_date", "n_windows"}]
+    future: list  # [{"step", "date", model: value, model_lo80, ...}]
     train_seconds: float
+    baseline_seconds: dict = field(default_factory=dict)
     history: dict = field(default_factory=dict)
+    strategy: str = "direct"
 
     @property
     def best(self):
@@ -92,9 +194,10 @@ class ForecastResult:
         return (f"The LSTM does not beat naive persistence: its RMSE is {ratio:.3f} times "
                 "naive's; here, repeating the last value forecasts as well or better.")
 
-    def test_dates(self):
-        """Dates (or row numbers) of the last step forecast by each test window."""
-        idx = self.windows.test_origins + self.windows.horizon
+    def test_dates(self, step=None):
+        """Dates (or row numbers) of the step forecast by each test window (default: the last)."""
+        step = self.windows.horizon if step is None else step
+        idx = self.windows.test_origins + step
         if self.series.dates is not None:
             return self.series.dates[idx]
         return idx
@@ -102,128 +205,311 @@ class ForecastResult:
     def to_dict(self):
         """JSON-ready results (no arrays beyond the short forecast)."""
         w = self.windows
-        split_date = None
-        if self.series.dates is not None:
-            from kerascli.datasets._timeseries import iso_date
-            split_date = iso_date(self.series.dates[w.split])
+        split_date = _date_text(self.series, w.split)
         return {
             "series": self.series.describe(),
             "target": self.target,
-            "lags": w.lags, "horizon": w.horizon,
+            "lags": w.lags, "horizon": w.horizon, "season": w.season,
+            "strategy": self.strategy,
+            "covariates": list(w.covariates),
             "split": {"n_rows": len(w.levels), "test_start_row": int(w.split),
                       "test_start_date": split_date, "n_train_windows": int(len(w.x_train)),
                       "n_test_windows": int(len(w.x_test))},
             "scaler": {"fit_on": "training part only", "mean": w.mean, "scale": w.scale},
+            "backtest": {"origins": self.folds, "refit": self.config.refit,
+                         "metrics": self.backtest},
             "metrics": self.metrics,
+            "per_step": self.per_step,
+            "levels": list(self.config.levels),
+            "coverage": self.coverage,
             "best": self.best,
             "lstm_vs_naive_rmse": self.lstm_vs_naive,
             "lstm_beats_naive": self.lstm_beats_naive,
             "verdict": self.verdict(),
             "forecast": self.future,
             "train_seconds": round(self.train_seconds, 2),
+            "baseline_seconds": {k: round(v, 3) for k, v in self.baseline_seconds.items()},
             "epochs": self.config.train.epochs,
+            "epochs_run": len(self.history.get("loss") or []),
             "final_loss": (self.history.get("loss") or [None])[-1],
         }
 
 
-def future_dates(dates, steps):
-    """The next ``steps`` dates after ``dates``: business days for a weekday series, else the
-    median spacing; None when there are no dates."""
-    import numpy as np
-    import pandas as pd
-
-    if dates is None or len(dates) < 2:
+def _date_text(series, index):
+    if series.dates is None:
         return None
-    recent = dates[-100:]
-    spacing = pd.Series(recent).diff().dropna().median()
-    if (recent.day_of_week < 5).all() and spacing <= pd.Timedelta(days=3):
-        return pd.bdate_range(dates[-1] + pd.offsets.BDay(1), periods=steps)
-    return pd.DatetimeIndex([dates[-1] + spacing * k for k in np.arange(1, steps + 1)])
+    ts = series.dates[index]
+    return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
+
+
+def _summary(values):
+    import numpy as np
+
+    kept = [v for v in values if v is not None]
+    if not kept:
+        return {"mean": None, "std": None, "folds": values}
+    return {"mean": float(np.mean(kept)), "std": float(np.std(kept, ddof=1)) if len(kept) > 1
+            else 0.0, "folds": values}
+
+
+# ---------------------------------------------------------------- the run
+
+def _train_lstm(config, dataset, *, run_dir, callbacks, quiet):
+    """fit.train once per ensemble seed (the first writes the run); outputs averaged."""
+    import numpy as np
+
+    cfg = config.train
+    first = fit.train(cfg, dataset, run_dir=run_dir, callbacks=callbacks, quiet=quiet,
+                      facts=config, finish=False)
+    members = [first]
+    for i in range(1, config.ensemble):
+        members.append(fit.train(dataclasses.replace(cfg, seed=cfg.seed + i), dataset,
+                                 quiet=True))
+    return members, float(sum(m.train_seconds for m in members))
+
+
+def _predict(members, x):
+    import numpy as np
+    return np.mean([metrics_mod.predict_outputs(m.model, x) for m in members], axis=0)
 
 
 def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
-    """Train the LSTM, fit the baselines, score all on the same test windows, forecast ahead.
+    """Backtest the LSTM and the baselines on the same windows; intervals; forecast ahead.
 
     Args:
         config: a :class:`ForecastConfig`.
         dataset: the series windows (``core.data.load_data(config.train)``).
         run_dir: a :class:`~kerascli.core.rundir.RunDir`: the LSTM's config, backups and
             history go there; the caller adds the results, then saves the model last.
-        callbacks: extra Keras callbacks.
+        callbacks: extra Keras callbacks (for the first training).
         quiet: no model summary and no progress on stderr.
     """
+    import time
+
     import numpy as np
 
-    trained = fit.train(config.train, dataset, run_dir=run_dir, callbacks=callbacks,
-                        quiet=quiet, facts=config, finish=False)
-    windows = dataset.windows
-    origins = windows.test_origins
-    predictions, linear = baselines(windows)
-    predictions = {"lstm": windows.to_levels(trained.outputs, origins), **predictions}
-    actual = windows.actual_levels()
-    mase_scale = windows.insample_naive_mae()
-    scores = {name: metrics_mod.score_levels(actual, predictions[name], mase_scale)
-              for name in MODELS}
+    from kerascli.datasets import series as series_mod
 
-    last = np.array([len(windows.levels) - 1])
-    ahead = {
-        "lstm": windows.to_levels(metrics_mod.predict_outputs(trained.model, windows.x_next),
-                                  last)[0],
-        "linear": windows.to_levels(linear.predict(windows.x_next[..., 0]), last)[0],
-    }
-    h = windows.horizon
-    level = windows.levels[-1]
-    slope = (level - windows.levels[0]) / max(len(windows.levels) - 1, 1)
-    ahead["naive"] = np.full(h, level)
-    ahead["drift"] = level + slope * np.arange(1, h + 1)
-    series = windows.series
-    dates = future_dates(series.dates, h)
-    future = [{"step": k + 1,
-               "date": dates[k].date().isoformat() if dates is not None else None,
-               **{name: float(ahead[name][k]) for name in MODELS}} for k in range(h)]
-    return ForecastResult(config=config, series=series, windows=windows, target=windows.target,
-                          model=trained.model, metrics=scores, predictions=predictions,
-                          actual=actual, future=future, train_seconds=trained.train_seconds,
-                          history=trained.history)
+    check_baselines(config.baselines)
+    w = dataset.windows
+    h, n_test = w.horizon, len(w.test_origins)
+    k_folds = min(config.backtest, n_test)
+    starts = [int(b[0]) for b in np.array_split(np.arange(n_test), k_folds)]
+    bounds = starts + [n_test]
+    names = model_names(w.season, config.baselines)
+
+    # the LSTM (and linear) fit at the first origin, on the single split's training part
+    members, train_seconds = _train_lstm(config, dataset, run_dir=run_dir, callbacks=callbacks,
+                                         quiet=quiet)
+    outputs = members[0].outputs if len(members) == 1 else _predict(members, w.x_test)
+    predictions = {"lstm": w.to_levels(outputs, w.test_origins)}
+    seconds = {}
+    started = time.perf_counter()
+    linear = fit_linear(w.x_train, w.y_train)
+    predictions["linear"] = linear_forecasts(linear, w, w.x_test, w.test_origins)
+    seconds["linear"] = time.perf_counter() - started
+    for name, value in simple_forecasts(w, w.test_origins).items():
+        predictions[name] = value
+    model = members[0].model
+    history = members[0].history
+
+    if config.refit and k_folds > 1:  # every later block: everything fit again at its origin
+        for k in range(1, k_folds):
+            origin = int(w.test_origins[bounds[k]])
+            fw = series_mod.fold(w, split=origin + 1,
+                                 end=int(w.test_origins[bounds[k + 1] - 1]) + h + 1)
+            fold_set = series_mod.dataset_of(fw, config.train.load_options(), dataset.name)
+            fold_members, more = _train_lstm(config, fold_set, run_dir=None, callbacks=(),
+                                             quiet=True)
+            train_seconds += more
+            rows = slice(bounds[k], bounds[k + 1])
+            out = (fold_members[0].outputs if len(fold_members) == 1
+                   else _predict(fold_members, fw.x_test))
+            predictions["lstm"][rows] = fw.to_levels(out, fw.test_origins)
+            started = time.perf_counter()
+            lin = fit_linear(fw.x_train, fw.y_train)
+            predictions["linear"][rows] = linear_forecasts(lin, fw, fw.x_test, fw.test_origins)
+            seconds["linear"] += time.perf_counter() - started
+            model, history, members, linear, w_last = (fold_members[0].model,
+                                                       fold_members[0].history,
+                                                       fold_members, lin, fw)
+    for name in config.baselines:
+        started = time.perf_counter()
+        if config.refit and k_folds > 1:
+            parts = [stats_forecasts([name], w.levels, w.season, h,
+                                     int(w.test_origins[bounds[k]]), bounds[k + 1] - bounds[k])
+                     [name] for k in range(k_folds)]
+            predictions[name] = np.concatenate(parts)
+        else:
+            predictions[name] = stats_forecasts([name], w.levels, w.season, h,
+                                                int(w.test_origins[0]), n_test)[name]
+        seconds[name] = time.perf_counter() - started
+
+    # scores: pooled, per block, per step
+    actual = w.actual_levels()
+    mask = w.observed_mask()
+    scale = w.insample_naive_mae()
+
+    def score(pred, rows=slice(None), step=None):
+        a, p, m = actual[rows], pred[rows], mask[rows]
+        if step is not None:
+            a, p, m = a[:, step], p[:, step], m[:, step]
+        if not m.any():
+            return dict.fromkeys(METRICS)
+        return metrics_mod.score_levels(a[m], p[m], scale)
+
+    scores = {n: score(predictions[n]) for n in names}
+    folds = [{"origin_row": int(w.test_origins[bounds[k]]),
+              "origin_date": _date_text(w.series, int(w.test_origins[bounds[k]]))
+              if w.series is not None else None,
+              "n_windows": int(bounds[k + 1] - bounds[k])} for k in range(k_folds)]
+    backtest = {n: {m: _summary([score(predictions[n], slice(bounds[k], bounds[k + 1]))[m]
+                                 for k in range(k_folds)]) for m in METRICS} for n in names}
+    per_step = {n: [score(predictions[n], step=j) for j in range(h)] for n in names}
+
+    # conformal intervals: calibration = the validation tail the first LSTM did not fit
+    cfg = config.train
+    _, _, x_val, _ = core_data.validation_split(dataset, cfg.validation_split, cfg.seed)
+    n_val = 0 if x_val is None else len(x_val)
+    cal_origins = w.train_origins[len(w.train_origins) - n_val:]
+    cal_actual = w.actual_levels(cal_origins) if n_val else np.zeros((0, h))
+    cal_mask = w.observed_mask(cal_origins) if n_val else np.zeros((0, h), bool)
+    cal_pred = {}
+    if n_val:
+        cal_pred["lstm"] = w.to_levels(_predict(members[:1] if len(members) == 1 else members,
+                                                x_val), cal_origins)
+        x_fit = w.x_train[: len(w.x_train) - n_val]
+        lin_fit = fit_linear(x_fit, w.y_train[: len(x_fit)])
+        cal_pred["linear"] = linear_forecasts(lin_fit, w, x_val, cal_origins)
+        cal_pred.update(simple_forecasts(w, cal_origins))
+    intervals, coverage = {}, {}
+    n_cal = max(n_val, 30)
+    for name in names:
+        if name not in cal_pred and n_val:
+            continue  # statsforecast's models: no calibration windows of their own
+        cal_err = (np.where(cal_mask, np.abs(cal_pred[name] - cal_actual), np.nan)
+                   if n_val else np.zeros((0, h)))
+        test_err = np.where(mask, np.abs(predictions[name] - actual), np.nan)
+        widths = interval_widths(cal_err, cal_origins, test_err, w.test_origins, starts,
+                                 config.levels, n_cal)
+        intervals[name], coverage[name] = {}, {}
+        for i, level in enumerate(config.levels):
+            lower, upper = predictions[name] - widths[i], predictions[name] + widths[i]
+            inside = (actual >= lower) & (actual <= upper)
+            intervals[name][level] = (lower, upper)
+            coverage[name][str(level)] = {
+                "nominal": level,
+                "overall": float(inside[mask].mean() * 100),
+                "per_step": [float(inside[:, j][mask[:, j]].mean() * 100) for j in range(h)],
+            }
+
+    future = _future(config, w, members, linear, names, predictions, actual, mask, cal_pred,
+                     cal_actual, cal_mask, cal_origins, n_cal)
+    return ForecastResult(config=config, series=w.series, windows=w, target=w.target,
+                          model=model, models=names, metrics=scores, backtest=backtest,
+                          per_step=per_step, coverage=coverage, predictions=predictions,
+                          intervals=intervals, actual=actual, folds=folds, future=future,
+                          train_seconds=train_seconds, baseline_seconds=seconds,
+                          history=history, strategy=config.strategy_h)
+
+
+def _future(config, w, members, linear, names, predictions, actual, mask, cal_pred, cal_actual,
+            cal_mask, cal_origins, n_cal):
+    """The next ``horizon`` values beyond the data, each model with its intervals (from every
+    error observed by the end of the data)."""
+    import numpy as np
+
+    h, n = w.horizon, len(w.levels)
+    last = np.array([n - 1])
+    ahead = {"lstm": w.to_levels(_predict(members, w.x_next), last)[0],
+             "linear": linear_forecasts(linear, w, w.x_next, last)[0]}
+    ahead.update({k: v[0] for k, v in simple_forecasts(w, last).items()})
+    for name in config.baselines:
+        ahead[name] = stats_forecasts([name], np.append(w.levels, np.zeros(h)), w.season, h,
+                                      n - 1, 1)[name][0]
+    dates = w.series.next_dates(h) if w.series is not None else None
+    rows = []
+    for k in range(h):
+        row = {"step": k + 1, "date": None}
+        if dates is not None:
+            ts = dates[k]
+            row["date"] = ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
+        for name in names:
+            row[name] = float(ahead[name][k])
+            if name in cal_pred or (not cal_pred and name in predictions):
+                errs = np.abs(predictions[name][:, k] - actual[:, k])[mask[:, k]]
+                if name in cal_pred:
+                    cal = np.abs(cal_pred[name][:, k] - cal_actual[:, k])[cal_mask[:, k]]
+                    errs = np.concatenate([cal, errs])
+                for level in config.levels:
+                    q = conformal_quantile(errs[-n_cal:], level)
+                    row[f"{name}_lo{level}"] = float(ahead[name][k] - q)
+                    row[f"{name}_hi{level}"] = float(ahead[name][k] + q)
+        rows.append(row)
+    return rows
 
 
 def predictions_csv(result):
-    """The test period as CSV text: date, actual and each model's last-step forecast."""
+    """The test period as CSV text: per window and step, the date, actual value and each
+    model's forecast (with the LSTM's intervals)."""
     import io
 
+    import numpy as np
     import pandas as pd
 
-    last = {name: result.predictions[name][:, -1] for name in MODELS}
-    frame = pd.DataFrame({"date": result.test_dates(), "actual": result.actual[:, -1], **last})
+    frames = []
+    for j in range(result.windows.horizon):
+        cols = {"date": result.test_dates(j + 1), "step": j + 1, "actual": result.actual[:, j]}
+        for name in result.models:
+            cols[name] = result.predictions[name][:, j]
+        for level, (lo, hi) in result.intervals.get("lstm", {}).items():
+            cols[f"lstm_lo{level}"], cols[f"lstm_hi{level}"] = lo[:, j], hi[:, j]
+        observed = result.windows.observed_mask()[:, j]
+        cols["actual"] = np.where(observed, cols["actual"], np.nan)  # --fill's made-up values
+        frames.append(pd.DataFrame(cols))
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, float_format="%.6g")
+    pd.concat(frames).to_csv(buffer, index=False, float_format="%.6g")
     return buffer.getvalue()
 
 
 def plot(result, path):
-    """A PNG of actual vs each forecast over the test period, and the last ZOOM points."""
+    """A PNG per horizon step: actual vs each forecast over the test period with the LSTM's
+    intervals shaded, and (when the test period is longer) a panel on its last ZOOM points."""
     import seaborn as sns
 
     from kerascli import plots
 
     plt = plots.pyplot()
     sns.set_theme(style="whitegrid", context="notebook")
-    x = result.test_dates()
     h = result.windows.horizon
-    palette = dict(zip(MODELS, sns.color_palette("deep", len(MODELS) + 1)[1:]))
-    fig, axes = plt.subplots(2, 1, figsize=(12, 8))
-    for ax, start in ((axes[0], 0), (axes[1], max(0, len(x) - ZOOM))):
-        ax.plot(x[start:], result.actual[start:, -1], color="black", lw=1.4, label="actual")
-        for name in MODELS:
-            rmse = result.metrics[name]["rmse"]
-            ax.plot(x[start:], result.predictions[name][start:, -1], lw=0.9, alpha=0.85,
-                    color=palette[name], label=f"{name} (RMSE {rmse:.4g})")
-        ax.set_ylabel(result.series.column)
-    step = f"{h}-step-ahead" if h > 1 else "one-step-ahead"
-    axes[0].set_title(f"{result.series.source}: {step} forecasts over the test period "
-                      f"(target: {result.target})")
-    axes[1].set_title(f"last {min(ZOOM, len(x))} points")
-    axes[0].legend(loc="upper left", fontsize="small")
+    n = len(result.actual)
+    zoom = n > ZOOM
+    palette = dict(zip(result.models, sns.color_palette("deep", len(result.models) + 1)[1:]))
+    fig, axes = plt.subplots(h * (1 + zoom), 1, figsize=(12, 4.2 * h * (1 + zoom)),
+                             squeeze=False)
+    for j in range(h):
+        x = result.test_dates(j + 1)
+        panels = [(axes[j * (1 + zoom), 0], 0)] + ([(axes[j * 2 + 1, 0], n - ZOOM)] if zoom
+                                                   else [])
+        for ax, start in panels:
+            for level, (lo, hi) in sorted(result.intervals.get("lstm", {}).items(),
+                                          reverse=True):
+                ax.fill_between(x[start:], lo[start:, j], hi[start:, j], color=palette["lstm"],
+                                alpha=0.12 if level >= 90 else 0.22, lw=0,
+                                label=f"lstm {level}% interval")
+            ax.plot(x[start:], result.actual[start:, j], color="black", lw=1.4, label="actual")
+            for name in result.models:
+                rmse = result.per_step[name][j]["rmse"]
+                ax.plot(x[start:], result.predictions[name][start:, j], lw=0.9, alpha=0.85,
+                        color=palette[name], label=f"{name} (RMSE {rmse:.4g})")
+            ax.set_ylabel(result.series.column)
+            what = f"step {j + 1} of {h}" if h > 1 else "one step ahead"
+            ax.set_title(f"{result.series.source}: {what}, test period"
+                         + (f" (last {ZOOM} points)" if start else "")
+                         + f" (target: {result.target})")
+    # the legend beside the panels, never over the data
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
     fig.tight_layout()
-    plots.save_figure(fig, path, dpi=110, bbox_inches=None)
+    plots.save_figure(fig, path, dpi=110, bbox_inches="tight")
     return path

@@ -13,33 +13,40 @@ def _params():
     info = models.get("lstm").INFO
     return ([click.Argument(["file"], required=False,
                             type=click.Path(dir_okay=False, path_type=Path))]
-            + options.network_options(info) + options.resume_option("forecast"))
+            + options.network_options(info) + options.forecast_options()
+            + options.resume_option("forecast"))
 
 
 def _callback(**kwargs):
     _run(kwargs)
 
 
-HELP = """Forecast a time series from a CSV file with an LSTM, against simple baselines.
+HELP = """Forecast a time series from a CSV file with an LSTM, backtested against baselines.
 
 FILE is a CSV with a date column and a numeric column (default: the S&P 500 daily
-closes 1950-2019 shipped with kerascli). The most recent --test-size of the rows is held
-out; the LSTM (exactly `kerascli train lstm --dataset FILE`), naive persistence, drift and
-a linear model on the same lags are scored on the same test windows (RMSE, MAE, MAPE, MASE),
-and the next --horizon values beyond the data are forecast. model.h5, config.json,
-metrics.json, predictions.csv and (--plot) forecast.png go to a new directory under --out.
+closes 1950-2019 shipped with kerascli). The most recent --test-size of the rows is the
+test period, evaluated from --backtest rolling origins (expanding window; --refit fits
+every model again at each origin). The LSTM (exactly `kerascli train lstm --dataset FILE`),
+naive, seasonal naive (--season, inferred from the dates), drift, a linear model on the same
+lags and, with the forecast extra, AutoETS/AutoARIMA (--baseline) are scored on the same
+windows: RMSE, MAE, MAPE and MASE, per origin (mean and spread), pooled, and per step
+1..--horizon. Conformal --level intervals come with their coverage on the test period.
+The next --horizon values beyond the data are forecast with their intervals. model.h5,
+config.json, metrics.json, predictions.csv and (--plot) forecast.png go to a new directory
+under --out.
 
 \b
 Examples:
   kerascli forecast
   kerascli forecast prices.csv --label "Adj Close" --lags 30 --horizon 5 --plot
-  kerascli forecast sensor.csv --target levels --fill interpolate --json
+  kerascli forecast airline.csv --backtest 10 --refit --baseline auto-ets --baseline auto-arima
+  kerascli forecast sales.csv --covariates price,promo --level 90
   kerascli forecast --resume runs/forecast-prices-20261124-120000
 """
 
 command = click.Command("forecast", callback=_callback, params=_params(), help=HELP,
-                        short_help="Forecast a CSV series with an LSTM against naive, drift "
-                                   "and linear baselines.")
+                        short_help="Forecast a CSV series with an LSTM, backtested against "
+                                   "naive, seasonal, linear, ETS and ARIMA baselines.")
 
 
 def _run(kwargs):
@@ -51,12 +58,22 @@ def _run(kwargs):
 
     info = models.get("lstm").INFO
     as_json, file, resumed = kwargs.pop("as_json"), kwargs.pop("file"), None
+    for k in ("backtest", "refit", "levels", "strategy_h", "baselines", "ensemble"):
+        if kwargs.get("resume") is not None:
+            kwargs.pop(k, None)
     if kwargs.get("resume") is not None:
         resumed, cfg = RunDir.reopen(kwargs["resume"], "forecast")
         resume.check_no_conflict(cfg.train, options.given_options(kwargs), resumed.path)
     else:
+        evaluation = {k: kwargs.pop(k) for k in ("backtest", "refit", "levels", "strategy_h",
+                                                 "baselines", "ensemble")}
+        evaluation["levels"] = tuple(int(v) if float(v).is_integer() else float(v)
+                                     for v in evaluation["levels"])
+        evaluation["baselines"] = tuple(dict.fromkeys(evaluation["baselines"]))
+        forecasting.check_baselines(evaluation["baselines"])  # before any data loads
         cfg = ForecastConfig(train=options.train_config(
-            info, kwargs, dataset=str(file) if file is not None else info.default_dataset))
+            info, kwargs, dataset=str(file) if file is not None else info.default_dataset),
+            **evaluation)
 
     def notes(dataset):
         series = dataset.windows.series
@@ -65,7 +82,9 @@ def _run(kwargs):
         described = series.describe()
         log(f"series: {series.source}, column {series.column!r}, {len(series)} rows"
             + (f" from {described['first_date']} to {described['last_date']}"
-               if series.dates is not None else ""))
+               if series.dates is not None else "")
+            + (f", {series.frequency}" if series.frequency else "")
+            + f", season {dataset.windows.season}")
 
     with session("forecast", cfg.train, "forecast", resumed=resumed, log=log, check=notes) as (
             watch, dataset, run_dir):
@@ -101,39 +120,68 @@ def _print_report(result, payload):
     from rich.table import Table
 
     from kerascli.commands.output import stdout_console
-    from kerascli.forecasting import METRICS, MODELS
+    from kerascli.forecasting import METRICS
 
     console = stdout_console()
     split = payload["split"]
+    w = result.windows
+    folds = result.folds
     title = (f"{result.series.source} · {result.series.column} · target {result.target} · "
-             f"lags {result.windows.lags} · horizon {result.windows.horizon} · "
+             f"lags {w.lags} · horizon {w.horizon} · season {w.season} · "
              f"{split['n_test_windows']} test windows"
-             + (f" from {split['test_start_date']}" if split["test_start_date"] else ""))
+             + (f" from {split['test_start_date']}" if split["test_start_date"] else "")
+             + f" · {len(folds)} origin{'s' * (len(folds) > 1)}"
+             + (" (refit at each)" if result.config.refit and len(folds) > 1 else ""))
     table = Table(title=title, title_justify="left")
     table.add_column("model")
     for m in METRICS:
         table.add_column(m.upper() + (" %" if m == "mape" else ""), justify="right")
+    for level in result.config.levels:
+        table.add_column(f"{level:g}% cover", justify="right")
     table.add_column("")
-    best = {m: min((result.metrics[n][m] for n in MODELS if result.metrics[n][m] is not None),
-                   default=None) for m in METRICS}
-    for name in MODELS:
+    best = {m: min((result.metrics[n][m] for n in result.models
+                    if result.metrics[n][m] is not None), default=None) for m in METRICS}
+    for name in result.models:
         cells = []
         for m in METRICS:
             v = result.metrics[name][m]
-            text = _fmt(v)
+            spread = result.backtest[name][m]["std"] if len(folds) > 1 and m == "rmse" else None
+            text = _fmt(v) + (f" ±{_fmt(spread, 2)}" if spread is not None else "")
             cells.append(f"[bold]{text}*[/bold]" if v is not None and v == best[m] else text)
+        for level in result.config.levels:
+            cov = result.coverage.get(name, {}).get(str(level))
+            cells.append(f"{cov['overall']:.1f}" if cov else "-")
         table.add_row(name, *cells, "best" if name == result.best else "")
     console.print(table)
-    console.print("* lowest in its column; best = lowest RMSE. Scores on levels of "
-                  f"{result.series.column!r} over the test period.")
+    console.print("* lowest in its column; best = lowest RMSE. Scores on observed levels of "
+                  f"{result.series.column!r} over the whole test period"
+                  + (f"; ± the standard deviation over the {len(folds)} origins"
+                     if len(folds) > 1 else "") + "; cover = % of actual values inside the "
+                  "conformal interval.")
+    if w.horizon > 1:
+        steps = Table(title="RMSE per horizon step", title_justify="left")
+        steps.add_column("model")
+        for j in range(w.horizon):
+            steps.add_column(f"h={j + 1}", justify="right")
+        for name in result.models:
+            steps.add_row(name, *(_fmt(result.per_step[name][j]["rmse"])
+                                  for j in range(w.horizon)))
+        console.print(steps)
     console.print(result.verdict())
-    ahead = Table(title=f"next {result.windows.horizon} value(s) beyond the data", title_justify="left")
+    ahead = Table(title=f"next {w.horizon} value(s) beyond the data (LSTM "
+                        f"{max(result.config.levels):g}% interval)", title_justify="left")
     ahead.add_column("step")
     ahead.add_column("date")
-    for name in MODELS:
+    top = max(result.config.levels)
+    ahead.add_column("lstm interval", justify="right")
+    for name in result.models:
         ahead.add_column(name, justify="right")
     for row in result.future:
-        ahead.add_row(str(row["step"]), row["date"] or "-", *(_fmt(row[n], 6) for n in MODELS))
+        lo, hi = row.get(f"lstm_lo{top}"), row.get(f"lstm_hi{top}")
+        ahead.add_row(str(row["step"]), row["date"] or "-",
+                      f"{_fmt(lo, 6)} .. {_fmt(hi, 6)}" if lo is not None else "-",
+                      *(_fmt(row[n], 6) for n in result.models))
     console.print(ahead)
-    console.print(f"LSTM trained {result.config.train.epochs} epochs in {result.train_seconds:.1f}s; "
-                  f"run directory: {payload['run_dir']}")
+    epochs = payload["epochs_run"]
+    console.print(f"LSTM trained {epochs} epoch{'s' * (epochs != 1)} in "
+                  f"{result.train_seconds:.1f}s; run directory: {payload['run_dir']}")

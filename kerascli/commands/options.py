@@ -185,6 +185,37 @@ def series_options():
         click.Option(["--date-column"],
                      help="Series: the date column (default: one named Date/Time/..., else "
                           "the first column that parses as dates)."),
+        click.Option(["--season"], type=click.IntRange(min=1),
+                     help="Series: seasonal period (seasonal naive, MASE's scale). [default: "
+                          "from the dates: hourly 24, daily 7, business-daily 5, weekly 52, "
+                          "monthly 12, quarterly 4, else 1]"),
+        click.Option(["--covariates"], type=CommaList(),
+                     help="Series: other columns fed to the model as lagged inputs (never "
+                          "same-time values), comma-separated."),
+    ]
+
+
+def forecast_options():
+    """How ``forecast`` evaluates: backtest origins, intervals, multi-step strategy, peers."""
+    return [
+        click.Option(["--backtest"], type=click.IntRange(min=1), default=5, show_default=True,
+                     help="Rolling origins over the test period (expanding window); 1: one "
+                          "split."),
+        click.Option(["--refit/--no-refit"], default=False, show_default=True,
+                     help="Fit every model again at each origin (else fit once, roll forward)."),
+        click.Option(["--level", "levels"], type=click.FloatRange(0, 100, min_open=True,
+                                                                  max_open=True),
+                     multiple=True, default=(80, 95), show_default=True,
+                     help="Prediction interval coverage in % (repeatable; conformal, per step)."),
+        click.Option(["--strategy-h"], type=click.Choice(config.STRATEGIES_H), default="direct",
+                     show_default=True,
+                     help="How the LSTM forecasts --horizon steps: all at once (direct) or one "
+                          "step fed back (recursive)."),
+        click.Option(["--baseline", "baselines"], multiple=True, metavar="NAME",
+                     help='A statistical peer to include (repeatable): auto-ets, auto-arima '
+                          '(pip install "kerascli[forecast]").'),
+        click.Option(["--ensemble"], type=click.IntRange(min=1), default=1, show_default=True,
+                     help="LSTMs trained with consecutive seeds, their forecasts averaged."),
     ]
 
 
@@ -221,6 +252,24 @@ def unsafe_option():
                               "(Lambda layers). Only for files from a source you trust.")]
 
 
+def serve_options():
+    """--host, --port, --json-only, --max-upload-mb: how `kerascli serve` listens."""
+    return [
+        click.Option(["--host"], default="127.0.0.1", show_default=True, envvar="KERASCLI_HOST",
+                     show_envvar=True,
+                     help="Address to listen on; 0.0.0.0 makes the model reachable from the "
+                          "network."),
+        click.Option(["--port"], type=click.IntRange(0, 65535), default=8000, show_default=True,
+                     envvar="KERASCLI_PORT", show_envvar=True,
+                     help="TCP port (0: any free port; the URL is printed)."),
+        click.Option(["--json-only"], is_flag=True,
+                     help="Serve only the JSON API (/predict, /model, /health), no web page."),
+        click.Option(["--max-upload-mb"], type=click.FloatRange(min=0, min_open=True),
+                     default=5, show_default=True,
+                     help="Largest request body accepted; bigger ones get a 413 JSON error."),
+    ]
+
+
 def network_options(info):
     """Everything that says how a network trains, for train/compare/forecast alike (a model
     that reads only series has no image, feature or download options)."""
@@ -247,7 +296,8 @@ def use(*groups):
 
 TRAIN_FIELDS = ("validation_split", "seed", "out", "tensorboard", "plot", "label", "features",
                 "image_size", "strict", "data_dir", "cache_dir", "test_size", "lags", "horizon",
-                "target", "fill", "date_column", "strategy", "precision", "jit")
+                "target", "fill", "date_column", "season", "covariates", "strategy", "precision",
+                "jit")
 
 
 def model_params(info, kwargs):

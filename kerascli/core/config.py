@@ -22,6 +22,7 @@ PRECISIONS = ("float32", "mixed")
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 TARGETS = ("auto", "levels", "returns", "diff")  # what a series model learns
 FILLS = ("drop", "ffill", "interpolate")  # null cells of a series
+STRATEGIES_H = ("direct", "recursive")  # how a series model forecasts several steps
 MAX_REPEATS = 100
 
 
@@ -65,6 +66,8 @@ class TrainConfig:
     target: str = "auto"
     fill: str = "drop"
     date_column: Optional[str] = None
+    season: Optional[int] = None  # seasonal period; None: from the dates (monthly 12, ...)
+    covariates: Optional[tuple] = None  # other columns fed as lagged inputs
     # how it runs (core.devices; the resolved values go to config.json "runtime")
     strategy: str = "auto"
     precision: str = "float32"  # float32 or mixed (GPU only)
@@ -82,7 +85,9 @@ class TrainConfig:
             label=self.label, features=tuple(self.features) if self.features else None,
             image_size=tuple(self.image_size) if self.image_size else None,
             strict=self.strict, test_size=self.test_size, lags=self.lags, horizon=self.horizon,
-            target=self.target, fill=self.fill, date_column=self.date_column)
+            target=self.target, fill=self.fill, date_column=self.date_column,
+            season=self.season,
+            covariates=tuple(self.covariates) if self.covariates else None)
 
     def to_dict(self):
         fields = {k: _listify(v) for k, v in dataclasses.asdict(self).items() if k != "params"}
@@ -148,19 +153,45 @@ class CompareConfig:
 
 @dataclass(frozen=True)
 class ForecastConfig:
-    """``kerascli forecast``: the ``lstm`` trained on a series (``train``), then set beside
-    naive, drift and linear on the same test windows."""
+    """``kerascli forecast``: the ``lstm`` trained on a series (``train``), then backtested
+    beside naive, seasonal naive, drift, linear (and ``baselines``) on the same windows."""
 
     COMMAND: ClassVar[str] = "forecast"
 
     train: TrainConfig
+    backtest: int = 5  # origins (blocks of the test period); 1 = the single split
+    refit: bool = False  # fit every model again at each origin
+    levels: tuple = (80, 95)  # conformal prediction intervals, in %
+    strategy_h: str = "direct"  # how the LSTM forecasts several steps: direct or recursive
+    baselines: tuple = ()  # statsforecast models (auto-ets, auto-arima)
+    ensemble: int = 1  # LSTMs trained with consecutive seeds, averaged
+
+    def __post_init__(self):
+        if self.backtest < 1:
+            raise UserError(f"--backtest {self.backtest}: must be at least 1 (1: one split).")
+        if self.ensemble < 1:
+            raise UserError(f"--ensemble {self.ensemble}: must be at least 1.")
+        for level in self.levels:
+            if not 0 < level < 100:
+                raise UserError(f"--level {level}: give a coverage in % between 0 and 100, "
+                                "e.g. 80 or 95.")
+        if self.strategy_h not in STRATEGIES_H:
+            raise UserError(f"--strategy-h {self.strategy_h!r}: choose one of "
+                            f"{', '.join(STRATEGIES_H)}.")
 
     def to_dict(self):
-        return {"train": self.train.to_dict()}
+        return {"train": self.train.to_dict(), "backtest": self.backtest, "refit": self.refit,
+                "levels": list(self.levels), "strategy_h": self.strategy_h,
+                "baselines": list(self.baselines), "ensemble": self.ensemble}
 
     @classmethod
     def from_dict(cls, stored):
-        return cls(train=TrainConfig.from_dict(stored["train"]))
+        return cls(train=TrainConfig.from_dict(stored["train"]),
+                   backtest=int(stored.get("backtest", 1)), refit=bool(stored.get("refit")),
+                   levels=tuple(stored.get("levels") or (80, 95)),
+                   strategy_h=stored.get("strategy_h", "direct"),
+                   baselines=tuple(stored.get("baselines") or ()),
+                   ensemble=int(stored.get("ensemble", 1)))
 
 
 CONFIGS = {c.COMMAND: c for c in (TrainConfig, CompareConfig, ForecastConfig)}
@@ -265,6 +296,8 @@ def check_param(model, param, value):
 
 def validate(cfg):
     """Refuse option values that cannot work, before any data loads."""
+    if cfg.season is not None and cfg.season < 1:
+        raise UserError(f"--season {cfg.season}: must be at least 1 (1: no seasonality).")
     for name in ("epochs", "batch_size", "lags", "horizon"):
         if getattr(cfg, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} {getattr(cfg, name)}: must be at least 1.")

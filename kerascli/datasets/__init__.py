@@ -54,6 +54,8 @@ class LoadOptions:
     target: str = "auto"  # levels, returns, diff; auto: returns if positive, else diff
     fill: str = "drop"  # null cells: drop, ffill, interpolate
     date_column: Optional[str] = None
+    season: Optional[int] = None  # series: seasonal period (None: from the dates)
+    covariates: Optional[tuple] = None  # series: other columns fed as lagged inputs
     download: bool = True  # fetch missing official files from the internet
     strict: bool = False  # image folders: refuse files that cannot be decoded (else skip them)
 

@@ -53,6 +53,9 @@ class Windows:
     test_origins: Any
     x_next: Any  # float32 (1, lags, 1): the last lags values, for the forecast beyond the data
     series: Any = None  # the _timeseries.Series cut (dates, column, source, notes)
+    season: int = 1  # seasonal period (seasonal naive, MASE's scale); 1 = none
+    observed: Any = None  # bool (n,): False where --fill made a level up (never scored)
+    covariates: tuple = ()  # names of the lagged input channels after the target's
 
     @property
     def offset(self):
@@ -71,19 +74,46 @@ class Windows:
             return base * np.cumprod(1.0 + pred, axis=1)
         return base + np.cumsum(pred, axis=1)
 
-    def actual_levels(self):
-        """The true levels for every test window: (n_test, horizon)."""
+    def actual_levels(self, origins=None):
+        """The true levels for every test window (or ``origins``): (n, horizon)."""
         import numpy as np
 
-        idx = self.test_origins[:, None] + 1 + np.arange(self.horizon)[None, :]
+        origins = self.test_origins if origins is None else origins
+        idx = origins[:, None] + 1 + np.arange(self.horizon)[None, :]
         return self.levels[idx]
 
-    def insample_naive_mae(self):
-        """MAE of the naive ``horizon``-step forecast over the training part (MASE's scale)."""
+    def observed_mask(self, origins=None):
+        """(n, horizon) bool: which targets were observed (``--fill`` values are not)."""
         import numpy as np
 
-        train, h = self.levels[: self.split], self.horizon
-        return float(np.mean(np.abs(train[h:] - train[:-h]))) if len(train) > h else 0.0
+        origins = self.test_origins if origins is None else origins
+        idx = origins[:, None] + 1 + np.arange(self.horizon)[None, :]
+        if self.observed is None:
+            return np.ones(idx.shape, dtype=bool)
+        return self.observed[idx]
+
+    def insample_naive_mae(self):
+        """MASE's scale: the MAE over the training part of the in-sample seasonal naive
+        forecast (the value ``season`` steps back; plain naive when ``season`` is 1)."""
+        import numpy as np
+
+        train, m = self.levels[: self.split], max(1, self.season)
+        if len(train) <= m:
+            return 0.0
+        err = np.abs(train[m:] - train[:-m])
+        if self.observed is not None:
+            seen = self.observed[: self.split]
+            err = err[seen[m:] & seen[:-m]]
+        return float(np.mean(err)) if len(err) else 0.0
+
+    def score(self, predicted, origins=None):
+        """RMSE, MAE, MAPE, MASE of level forecasts (n, horizon) against the observed targets
+        (cells ``--fill`` made up are left out)."""
+        from kerascli.core.metrics import score_levels
+
+        mask = self.observed_mask(origins)
+        actual = self.actual_levels(origins)
+        return score_levels(actual[mask], predicted[mask], self.insample_naive_mae())
 
 
 def resolve_target(target, levels):
@@ -123,45 +153,90 @@ def rows_needed(lags, horizon, test_size, target):
 
 
 def make_windows(levels, *, lags, horizon, test_size, target, source="series", dropped="",
-                 series=None):
+                 series=None, season=1, observed=None, covariates=None, split=None, end=None,
+                 dates=None):
     """Split chronologically, fit the scaler on the training part, and cut windows.
 
-    ``target`` must already be resolved (not ``auto``). Raises :class:`DataError` when the
-    series is too short, saying how many rows are needed.
+    ``target`` must already be resolved (not ``auto``). ``split`` (the first level index of
+    the test period; default: from ``test_size``) and ``end`` (levels after it are cut off)
+    give a backtest fold: nothing at or after ``split`` reaches the scaler or the training
+    windows. ``covariates`` ({name: array}) become extra input channels of the same lagged
+    time steps (never the target's time). Raises :class:`DataError` when the series is too
+    short, saying how many rows are needed, or when a needed covariate value is missing.
     """
     import numpy as np
 
-    levels = np.asarray(levels, dtype=np.float64)
+    end = len(levels) if end is None else end
+    levels = np.asarray(levels, dtype=np.float64)[:end]
+    observed = None if observed is None else np.asarray(observed, dtype=bool)[:end]
+    covariates = {k: np.asarray(v, dtype=np.float64)[:end] for k, v in (covariates or {}).items()}
     n = len(levels)
     need = rows_needed(lags, horizon, test_size, target)
-    if n < need:
+    if n < need and split is None:
         raise DataError(source, f"only {n} usable rows{dropped}; --lags {lags} --horizon "
                                 f"{horizon} --test-size {test_size} need at least {need} rows "
                                 "(use a longer series or fewer --lags).")
     offset = 0 if target == "levels" else 1
     z = transform(levels, target)
-    split = n - math.ceil(test_size * n)
+    split = n - math.ceil(test_size * n) if split is None else int(split)
     train_z = z[: split - offset]  # transformed values of levels before the split, and only those
     mean = float(train_z.mean())
     scale = float(train_z.std()) or 1.0
     zs = ((z - mean) / scale).astype(np.float32)
+    channels = [np.concatenate([np.full(offset, np.nan, np.float32), zs])]  # by level index
+    for name, values in covariates.items():
+        seen = values[:split][~np.isnan(values[:split])]
+        c_mean, c_scale = (float(seen.mean()), float(seen.std()) or 1.0) if len(seen) else (0, 1)
+        channels.append(((values - c_mean) / c_scale).astype(np.float32))
+    inputs = np.stack(channels, axis=-1)  # (n, 1 + covariates), row = level index
 
-    def cut(origins):
-        starts = origins - lags + 1 - offset  # z index of each window's first input
-        idx_x = starts[:, None] + np.arange(lags)[None, :]
+    def cut(origins, targets=True):
+        idx_x = (origins - lags + 1)[:, None] + np.arange(lags)[None, :]  # level indices
+        x = inputs[idx_x]
+        if covariates and np.isnan(x[..., 1:]).any():
+            _missing_covariate(x, origins, idx_x, list(covariates), dates, source)
+        if not targets:
+            return x, None
         idx_y = (origins + 1 - offset)[:, None] + np.arange(horizon)[None, :]
-        return zs[idx_x][..., None], zs[idx_y]
+        return x, zs[idx_y]
 
     # a training window's last target is level split-1: origin + horizon <= split - 1
     train_origins = np.arange(lags - 1 + offset, split - horizon)
     test_origins = np.arange(split - 1, n - horizon)
     x_train, y_train = cut(train_origins)
     x_test, y_test = cut(test_origins)
-    x_next = zs[len(zs) - lags:][None, :, None]
+    x_next = cut(np.array([n - 1]), targets=False)[0]
     return Windows(target=target, lags=lags, horizon=horizon, levels=levels, split=split,
                    mean=mean, scale=scale, x_train=x_train, y_train=y_train, x_test=x_test,
                    y_test=y_test, train_origins=train_origins, test_origins=test_origins,
-                   x_next=x_next, series=series)
+                   x_next=x_next, series=series, season=int(season or 1), observed=observed,
+                   covariates=tuple(covariates))
+
+
+def _missing_covariate(x, origins, idx_x, names, dates, source):
+    import numpy as np
+
+    window, lag, channel = (int(v[0]) for v in np.nonzero(np.isnan(x[..., 1:])))
+    row = int(idx_x[window, lag])
+    when = str(dates[row].date()) if dates is not None else f"row {row + 1}"
+    raise DataError(source, f"covariate {names[channel]!r} has no value at {when}, which the "
+                            f"forecast from {'the last row' if row == int(idx_x[-1, -1]) else when}"
+                            " needs as an input; fill it (--fill ffill) or leave it out of "
+                            "--covariates.")
+
+
+def fold(windows, split, end):
+    """The windows of a backtest fold: the same series and options, the training part ending
+    at ``split`` (first test level) and nothing after level ``end - 1``."""
+    series = windows.series
+    return make_windows(windows.levels, lags=windows.lags, horizon=windows.horizon,
+                        test_size=0.5, target=windows.target, series=series,
+                        season=windows.season, observed=windows.observed,
+                        covariates=(series.covariates if series is not None and
+                                    windows.covariates else None),
+                        split=split, end=end,
+                        dates=series.dates if series is not None else None,
+                        source=series.source if series is not None else "series")
 
 
 def read(options):
@@ -174,9 +249,11 @@ def read(options):
         from importlib.resources import as_file
         with as_file(shipped_sp500()) as p:
             return read_series(p, column=options.label, date_column=options.date_column,
-                               fill=options.fill, source="sp500.csv (shipped)")
+                               fill=options.fill, source="sp500.csv (shipped)",
+                               covariates=getattr(options, "covariates", None))
     return read_series(Path(options.path).expanduser(), column=options.label,
-                       date_column=options.date_column, fill=options.fill)
+                       date_column=options.date_column, fill=options.fill,
+                       covariates=getattr(options, "covariates", None))
 
 
 def load(options, name=None):
@@ -188,19 +265,28 @@ def load(options, name=None):
 
 def from_series(series, options, name="series"):
     """The windows ``options`` (lags, horizon, target, test_size) cut from a read series."""
-    from kerascli.datasets import Dataset
-
     target = resolve_target(options.target, series.values)
     dropped = (f" (after dropping {series.n_missing} null cells)"
                if series.n_missing and options.fill == "drop" else "")
+    season = getattr(options, "season", None) or series.season
     w = make_windows(series.values, lags=options.lags, horizon=options.horizon,
                      test_size=options.test_size, target=target, source=series.source,
-                     dropped=dropped, series=series)
+                     dropped=dropped, series=series, season=season, observed=series.observed,
+                     covariates=series.covariates, dates=series.dates)
+    return dataset_of(w, options, name)
+
+
+def dataset_of(w, options, name="series"):
+    """The :class:`Dataset` of windows ``w`` (what train and forecast fit and score)."""
+    from kerascli.datasets import Dataset
+
+    series = w.series
     return Dataset(name=name, task=REGRESSION, kind=SERIES, x_train=w.x_train, y_train=w.y_train,
-                   x_test=w.x_test, y_test=w.y_test, input_shape=(options.lags, 1),
+                   x_test=w.x_test, y_test=w.y_test, input_shape=w.x_train.shape[1:],
                    source=series.source, feature_names=(series.column,), windows=w,
                    extra={"label": series.column, "lags": options.lags,
-                          "horizon": options.horizon, "target": target, "scaled": True,
+                          "horizon": options.horizon, "target": w.target, "scaled": True,
+                          "season": w.season, "covariates": list(w.covariates),
                           "scaler_fit_on": "training part only", "scaler_mean": w.mean,
                           "scaler_scale": w.scale, "test_size": options.test_size,
                           "series": series.describe()})
