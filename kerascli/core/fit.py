@@ -205,7 +205,9 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
     all_callbacks += list(callbacks)
     if not quiet:
         model.summary(print_fn=lambda text, *_, **__: print(text, file=sys.stderr))
-        progress = callbacks_mod.progress_callback(cfg.epochs, steps=steps_per_epoch)
+        plan = getattr(models.get(cfg.model), "fine_tune", lambda c: None)(cfg)  # transfer
+        progress = callbacks_mod.progress_callback(cfg.epochs + (plan[0] if plan else 0),
+                                                   steps=steps_per_epoch)
         # its batch hook only moves a bar: safe to run off the training thread, which keeps
         # Keras' asynchronous batch dispatch (as plain fit() has) instead of a sync per step
         progress.async_safe = True
