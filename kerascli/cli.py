@@ -19,6 +19,7 @@ COMMANDS = {
     "compare": "compare",
     "forecast": "forecast",
     "datasets": "datasets",
+    "serve": "serve",
 }
 
 
