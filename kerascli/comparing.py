@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from kerascli import models
 from kerascli.core import data, fit, metrics
 from kerascli.core.config import CompareConfig  # noqa: F401  (the config this module takes)
 
@@ -96,6 +97,9 @@ def fingerprint(x_train, y_train, x_test, y_test):
 
     h = hashlib.sha256()
     for a in (x_train, y_train, x_test, y_test):
+        if hasattr(a, "paths"):  # image files (a folder): which files, at which size
+            h.update(f"files{a.shape}".encode() + "\n".join(map(str, a.paths)).encode())
+            continue
         a = np.ascontiguousarray(a)
         h.update(f"{a.dtype.str}{a.shape}".encode())
         h.update(a.tobytes())
@@ -135,9 +139,12 @@ def run_keras(cfg, dataset, seed, *, run_dir=None, quiet=True, callbacks=()):
                data_sha256=digest, y_pred=np.asarray(result.y_pred))
 
 
-def run_baseline(baseline, dataset, seed, *, n_jobs=None):
+def run_baseline(baseline, dataset, seed, *, n_jobs=None, split_of=None):
     """Fit one baseline on the training part and score it on the test part with the metrics
     of kerascli.core.metrics, so Keras and scikit-learn are scored by one code.
+
+    ``split_of``: the dataset ``dataset`` was computed from (transfer's frozen-base features
+    of the images), fingerprinted in its place so both sides show the same split.
 
     Returns (Run, estimator description, what the parameter count counts).
     """
@@ -148,7 +155,8 @@ def run_baseline(baseline, dataset, seed, *, n_jobs=None):
                               n_train=len(dataset.x_train))
     x_train, y_train, x_test, y_test = (dataset.x_train, dataset.y_train, dataset.x_test,
                                         dataset.y_test)
-    digest = fingerprint(x_train, y_train, x_test, y_test)
+    split = split_of or dataset
+    digest = fingerprint(split.x_train, split.y_train, split.x_test, split.y_test)
     start = time.perf_counter()
     caught = baselines.fit(pipeline, x_train, y_train)
     train_seconds = time.perf_counter() - start
@@ -182,6 +190,12 @@ def compare(cfg, dataset=None, *, run_dir=None, log=None, warn=None, quiet=False
         check_pair(cfg)
         dataset = load_dataset(cfg)
     chosen = chosen_baselines(cfg, dataset, warn=warn)
+    # a model may give its baselines other inputs (transfer: the frozen base's features)
+    features = getattr(models.get(cfg.model), "baseline_features", None)
+    baseline_data = dataset
+    if features is not None and chosen:
+        log(f"computing the features {cfg.model} gives its baselines")
+        baseline_data = features(cfg.train, dataset)
     keras_entry = Entry(name=f"keras:{cfg.model}", kind="keras", estimator=f"kerascli {cfg.model}",
                         params_counted="Keras weights (model.count_params(), scaling "
                                        "statistics included)")
@@ -199,7 +213,7 @@ def compare(cfg, dataset=None, *, run_dir=None, log=None, warn=None, quiet=False
         for baseline, entry in zip(chosen, entries[1:]):
             log(f"fitting {entry.name}{tag}")
             run, entry.estimator, entry.params_counted = run_baseline(
-                baseline, dataset, seed, n_jobs=cfg.n_jobs)
+                baseline, baseline_data, seed, n_jobs=cfg.n_jobs, split_of=dataset)
             for message in run.warnings:
                 if message not in sum((r.warnings for r in entry.runs), []):
                     warn(f"{entry.name} (seed {seed}): {message}")
