@@ -24,6 +24,27 @@ class LoadedRun:
     model_path: Path
     record: Optional[dict] = None  # config.json, when the model sits in a run directory
     metrics: Optional[dict] = None  # metrics.json, likewise
+    note: Optional[str] = None  # one line on what kind of run this is, for the user
+
+    @property
+    def command(self):
+        """The command that made the run: train, compare or forecast (None: a bare .h5)."""
+        if not self.record:
+            return None
+        return self.record.get("command", "train")  # config.json version 1: train runs only
+
+    @property
+    def is_series(self):
+        """A model over windows of a series (forecast's LSTM, or train lstm on a CSV)."""
+        return ((self.record or {}).get("dataset") or {}).get("kind") == datasets.SERIES
+
+    @property
+    def trained_metrics(self):
+        """The test metrics the network scored when it was trained (metrics.json)."""
+        found = (self.metrics or {}).get("metrics")
+        if self.command == "forecast" and isinstance(found, dict):
+            return found.get("lstm")  # forecast's metrics.json scores every model
+        return found
 
     @property
     def input_shape(self):
@@ -55,12 +76,19 @@ def load_run(path, unsafe=False):
     from kerascli.core.rundir import RunDir
 
     path = Path(path)
+    note = None
     if path.is_dir():
+        command = (_read_json(path / "config.json") or {}).get("command", "train")
+        if command == "compare" and (path / "keras").is_dir():
+            # compare saves its Keras model (first seed) as a train run in RUN/keras
+            note = (f"{path} is a compare run: using its Keras model, {path / 'keras'} (the "
+                    "scikit-learn baselines are not saved; their scores are in results.json).")
+            path = path / "keras"
         model_path = path / "model.h5"
         if not model_path.is_file():
             state = "" if RunDir(path).is_complete else " (the run did not complete)"
             raise DataError(path, f"no model.h5 in this directory{state}; give a run directory "
-                                  "made by kerascli train or an .h5 file.")
+                                  "made by kerascli train, compare or forecast, or an .h5 file.")
     elif path.is_file():
         model_path = path
     else:
@@ -70,7 +98,30 @@ def load_run(path, unsafe=False):
     model = safety.load_model(model_path, unsafe=unsafe)
     record = _read_json(model_path.parent / "config.json")
     metrics = _read_json(model_path.parent / "metrics.json")
-    return LoadedRun(model=model, model_path=model_path, record=record, metrics=metrics)
+    run = LoadedRun(model=model, model_path=model_path, record=record, metrics=metrics, note=note)
+    if run.command == "forecast":
+        run.note = (f"{model_path.parent} is a forecast run: its LSTM is re-scored on the test "
+                    f"windows of {_series_source(run)} (the baselines' scores are in "
+                    "metrics.json).")
+    return run
+
+
+def _series_source(run):
+    record = run.record or {}
+    return (record.get("load_options") or {}).get("path") or \
+        (record.get("dataset") or {}).get("source") or "its series"
+
+
+def check_predictable(run):
+    """Refuse, in one line, a model ``predict`` cannot feed: one over windows of a series."""
+    if not (run.is_series or run.command == "forecast"):
+        return
+    what = "a forecast run" if run.command == "forecast" else "a series model (train lstm)"
+    lags = run.input_shape[0] if run.input_shape else "?"
+    raise UserError(f"{run.model_path.parent}: {what}, an LSTM over windows of {lags} values of "
+                    f"{_series_source(run)}; predict is not for series models: run `kerascli "
+                    "forecast FILE` with the same options to forecast beyond the data, or "
+                    f"`kerascli evaluate {run.model_path.parent}` to re-score its test windows.")
 
 
 def _read_json(path):
@@ -128,17 +179,22 @@ def _path(value):
     return Path(value) if value else None
 
 
-def evaluate_run(path, spec=None, data_dir=None, cache_dir=None, unsafe=False):
+def evaluate_run(path, spec=None, data_dir=None, cache_dir=None, unsafe=False, log=None):
     """Reload a saved model and compute the test metrics :func:`kerascli.core.fit.train`
-    reported (identical on the same data). Returns a JSON-ready dict."""
+    reported (identical on the same data). Returns a JSON-ready dict.
+
+    A compare run is evaluated through its Keras model (RUN/keras), a forecast run's LSTM on
+    its test windows; ``log`` is called with the one line saying so."""
     from kerascli.core import metrics as metrics_mod
 
     run = load_run(path, unsafe=unsafe)
+    if run.note and log is not None:
+        log(run.note)
     dataset = test_dataset(run, spec, data_dir, cache_dir)
     metrics = metrics_mod.evaluate(run.model, dataset)
     return {"model_path": str(run.model_path), "dataset": dataset.name, "task": dataset.task,
             "n_test": int(len(dataset.x_test)), "source": dataset.source, "metrics": metrics,
-            "trained_metrics": (run.metrics or {}).get("metrics")}
+            "trained_metrics": run.trained_metrics, "run_command": run.command}
 
 
 # ---------------------------------------------------------------- predict
@@ -225,14 +281,20 @@ class Upload(io.BytesIO):
         return self.name
 
 
-def predict_files(path, inputs, top_k=3, unsafe=False):
+def predict_files(path, inputs, top_k=3, unsafe=False, log=None):
     """Predict every input (image files, or CSV files of rows) with the saved model.
 
     Returns a list of dicts: ``{"input", "top": [{"class", "index", "probability"}, ...]}``
     for classifiers (``top_k`` best first), ``{"input", "value"}`` for regressors; image
-    entries carry ``"inverted"`` when the drawing's polarity was flipped.
+    entries carry ``"inverted"`` when the drawing's polarity was flipped. A compare run
+    predicts with its Keras model (``log`` gets the one line saying so); a forecast run is
+    refused in one line (see :func:`check_predictable`).
     """
-    return predict(load_run(path, unsafe=unsafe), inputs, top_k=top_k)
+    run = load_run(path, unsafe=unsafe)
+    check_predictable(run)
+    if run.note and log is not None:
+        log(run.note)
+    return predict(run, inputs, top_k=top_k)
 
 
 def predict(run, inputs, top_k=3, with_inputs=False):
@@ -243,6 +305,7 @@ def predict(run, inputs, top_k=3, with_inputs=False):
     import numpy as np
     from kerascli.core.metrics import predict_outputs
 
+    check_predictable(run)
     record = run.record or {}
     names = run.class_names
     entries, batch = [], []

@@ -17,6 +17,8 @@ def command(run, dataset, unsafe, as_json, data_dir, cache_dir):
     RUN_DIR_OR_MODEL is a run directory made by `kerascli train` or a model.h5 file. The
     dataset, its split and its load options come from the config.json beside the model, so
     the metrics are the ones `train` reported (accuracy and macro-F1, or RMSE, MAE and R²).
+    A `compare` run directory is evaluated through its Keras model (RUN/keras); a `forecast`
+    run's LSTM is re-scored on its test windows (RMSE, MAE, MAPE, MASE on levels).
 
     \b
     Examples:
@@ -29,7 +31,7 @@ def command(run, dataset, unsafe, as_json, data_dir, cache_dir):
 
     log(f"evaluating {run} ...")
     result = inference.evaluate_run(run, dataset, data_dir=data_dir, cache_dir=cache_dir,
-                                    unsafe=unsafe)
+                                    unsafe=unsafe, log=log)
     if as_json:
         emit_json(result)
         return

@@ -16,10 +16,13 @@ from kerascli.commands import options
 def command(model, inputs, top_k, unsafe, as_json):
     """Predict image files or CSV rows with a saved model.
 
-    MODEL is a run directory made by `kerascli train` or a model.h5 file. Images (PNG,
+    MODEL is a run directory made by `kerascli train` (or `compare`: its Keras model is
+    used) or a model.h5 file. Images (PNG,
     JPEG, any size) are converted to the model's input size and channels; a dark digit drawn
     on white is inverted to MNIST's white-on-black when the model was trained on such
-    images. A CSV file gives one prediction per row (feature columns by name).
+    images. A CSV file gives one prediction per row (feature columns by name; text columns
+    as they were in the training table). Series models (`forecast` runs) are forecast with
+    `kerascli forecast`, not predicted here.
 
     \b
     Examples:
@@ -30,7 +33,8 @@ def command(model, inputs, top_k, unsafe, as_json):
     from kerascli.commands.output import emit_json, stdout_console
     from kerascli.commands.output import table, print_table
 
-    entries = inference.predict_files(model, inputs, top_k=top_k, unsafe=unsafe)
+    from kerascli.commands.output import log
+    entries = inference.predict_files(model, inputs, top_k=top_k, unsafe=unsafe, log=log)
     if as_json:
         emit_json({"model": str(model), "predictions": entries})
         return

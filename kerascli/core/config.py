@@ -213,7 +213,11 @@ def from_dict(record, command=None):
     if written_by not in CONFIGS:
         raise UserError(f"config.json names an unknown command {written_by!r}.")
     if command is not None and written_by != command:
-        raise UserError(f"that run directory holds a {written_by} run, not a {command} run.")
+        instead = {"train": "resume it with kerascli train MODEL --resume",
+                   "forecast": "resume it with kerascli forecast --resume",
+                   "compare": "compare runs do not resume: run kerascli compare again"}
+        raise UserError(f"that run directory holds a {written_by} run, not a {command} run; "
+                        f"{instead[written_by]}.")
     return CONFIGS[written_by].from_dict(record["config"])
 
 
