@@ -2,7 +2,9 @@
 
 Every file kerascli writes goes to a temporary file in the target's own directory and is
 renamed into place with :func:`os.replace`, so a crash at any moment leaves the old file or
-the new one, never half of one.
+the new one, never half of one. The temporary files of writes under way are remembered, so an
+exit that cannot unwind (:mod:`kerascli.core.interrupt` ending a process stuck in a graph call)
+removes them first with :func:`discard_pending`: nothing half-written is left, not even hidden.
 """
 import contextlib
 import json
@@ -15,6 +17,19 @@ from kerascli.errors import UserError
 
 FILE_MODE = 0o644
 MIN_FREE_BYTES = 50 * 1024 * 1024
+_PENDING = set()  # temporary paths of atomic writes under way (files or folders)
+
+
+def discard_pending():
+    """Delete the temporary files and folders of atomic writes still under way (called by a
+    process about to end without unwinding); the targets keep their previous content."""
+    for tmp in list(_PENDING):
+        with contextlib.suppress(OSError):
+            if os.path.isdir(tmp) and not os.path.islink(tmp):
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                os.unlink(tmp)
+        _PENDING.discard(tmp)
 
 
 @contextlib.contextmanager
@@ -28,6 +43,7 @@ def atomic_path(path, suffix=None):
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-",
                                suffix=path.suffix if suffix is None else suffix, dir=path.parent)
     os.close(fd)
+    _PENDING.add(tmp)
     try:
         yield Path(tmp)
         os.chmod(tmp, FILE_MODE)  # mkstemp files are 0600 and keep that after os.replace
@@ -36,6 +52,47 @@ def atomic_path(path, suffix=None):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    finally:
+        _PENDING.discard(tmp)
+
+
+@contextlib.contextmanager
+def atomic_dir(path):
+    """Yield a fresh temporary folder beside ``path``; once the block succeeds, rename it to
+    ``path`` (which must not exist yet): a reader sees the whole folder or none of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    _PENDING.add(tmp)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o755)  # mkdtemp folders are 0700
+        for name in os.listdir(tmp):  # the content on disk before the name points at it
+            _fsync_file(os.path.join(tmp, name))
+        _fsync_dir(tmp)
+        os.rename(tmp, path)  # atomic; fails if path exists, never merges
+        _fsync_dir(path.parent)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        _PENDING.discard(tmp)
+
+
+def _fsync_file(path):
+    with contextlib.suppress(OSError):
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+
+
+def _fsync_dir(path):
+    """Make a rename in ``path`` durable (a power cut must not undo it)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def write_bytes(path, data):

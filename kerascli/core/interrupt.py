@@ -8,10 +8,24 @@ finished; files already saved (they are written atomically) stay intact, and the
 (``RUN_DIR/backup``) stays for ``--resume``. Any other failure marks the run "failed: ..." and
 propagates as usual (a :class:`kerascli.errors.UserError` becomes one line and exit code 2).
 
-No Click here: the one line goes to stderr, the exit is :class:`SystemExit`.
+Within two seconds, whatever the process is doing: Python runs a signal handler only between
+bytecodes, so a process inside one long graph call (8 training steps of a large model), a
+library load or an HDF5 write would not see Ctrl-C until the call returns, and a TensorFlow
+process then takes seconds more to tear down. So the guard also has a watchdog thread woken by
+the signal itself (:func:`signal.set_wakeup_fd`): if the main thread has not finished its
+clean-up :data:`GRACE_SECONDS` after the signal, the watchdog does the clean-up (mark the run,
+delete the temporary files of writes under way, print the line) and ends the process. After a
+clean-up the process ends at once (:func:`os._exit`: every file is already written
+atomically, and stdout/stderr are flushed), skipping the interpreter's slow teardown. A second
+Ctrl-C during the clean-up is ignored.
+
+No Click here: the one line goes to stderr, the exit is :class:`SystemExit` (or, after a real
+signal, :func:`os._exit` with the same code).
 """
 import contextlib
+import os
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -20,6 +34,9 @@ from kerascli.core.rundir import RunDir
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 EXIT_TERMINATED = 143  # 128 + SIGTERM
+# How long the main thread may take to unwind by itself before the watchdog cleans up and ends
+# the process; plus the clean-up (milliseconds), the exit stays under 2 s after the signal.
+GRACE_SECONDS = 0.75
 
 
 class Terminated(KeyboardInterrupt):
@@ -50,9 +67,13 @@ class Watch:
             def on_train_begin(self, logs=None):
                 from kerascli.core.resume import initial_epoch
                 watch.epoch = initial_epoch(self.model)
+                watch.stage = "training"
 
             def on_epoch_end(self, epoch, logs=None):
                 watch.epoch = epoch + 1
+
+            def on_train_end(self, logs=None):
+                watch.stage = "scoring and saving"
 
         return EpochCounter()
 
@@ -77,33 +98,139 @@ class Watch:
         return line + "."
 
 
-def _on_sigterm(signum, frame):
-    raise Terminated()
+def _on_signal(signum, frame):
+    """The main thread's handler for SIGINT and SIGTERM: ignore further ones (a second Ctrl-C
+    must not cut the clean-up short) and unwind like Ctrl-C."""
+    _state.signalled = signum
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+class _State:
+    signalled = None  # the signal the handler saw, None when unwinding for another reason
+
+
+_state = _State()
+
+
+def _how(signum):
+    return "terminated" if signum == signal.SIGTERM else "interrupted"
+
+
+def _code(signum):
+    return EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED
+
+
+class _Watchdog:
+    """A thread woken by the C-level signal handler (through the wakeup fd), which works while
+    the main thread is stuck in C code; see the module docstring."""
+
+    def __init__(self, watch):
+        self.watch = watch
+        self.lock = threading.Lock()  # held by whoever cleans up, the main thread or us
+        self.done = threading.Event()  # set once the clean-up line is printed
+        self._read, self._write = socket.socketpair()
+        self._write.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._write.fileno(), warn_on_full_buffer=False)
+        try:  # fd 2 itself is pointed at /dev/null while TensorFlow imports (runtime.py)
+            self._stderr = os.dup(sys.stderr.fileno())
+        except (OSError, ValueError, AttributeError):
+            self._stderr = None
+        self._thread = threading.Thread(target=self._run, name="kerascli-interrupt", daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        signum = None
+        while signum is None:
+            try:
+                data = self._read.recv(64)
+            except OSError:
+                return
+            if not data:
+                return  # closed: the guarded block is over
+            signum = next((b for b in data if b in (signal.SIGINT, signal.SIGTERM)), None)
+        if self.done.wait(GRACE_SECONDS):
+            return  # the main thread cleaned up and ends the process itself
+        if self.lock.acquire(blocking=False):
+            try:
+                cleanup(self.watch, _how(signum), self._print)
+            finally:
+                _hard_exit(_code(signum))
+        # the main thread is cleaning up: give it a moment, then end the process anyway
+        self.done.wait(GRACE_SECONDS)
+        _hard_exit(_code(signum))
+
+    def _print(self, line):
+        data = (line + "\n").encode("utf-8", "replace")
+        if self._stderr is None:
+            print(line, file=sys.stderr, flush=True)
+            return
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+        with contextlib.suppress(OSError):
+            os.write(self._stderr, data)
+
+    def close(self):
+        with contextlib.suppress(ValueError):
+            signal.set_wakeup_fd(self._previous_fd)
+        self._write.close()  # ends the thread's recv
+        self._thread.join(timeout=1)
+        self._read.close()
+        if self._stderr is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._stderr)
+
+
+def cleanup(watch, how, say):
+    """Mark the run directory, delete the temporary files of writes under way and say in one
+    line what was kept (``say`` prints it)."""
+    from kerascli import artifacts
+    artifacts.discard_pending()
+    if watch.run_dir is not None:
+        with contextlib.suppress(OSError):
+            RunDir(watch.run_dir).mark(how)
+    say(watch.message(how))
+
+
+def _hard_exit(code):
+    """End the process now: files are written atomically and fsynced, stdout and stderr are
+    flushed; TensorFlow's teardown (seconds) is skipped."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 @contextlib.contextmanager
 def guard(command):
-    """Run the block with SIGTERM turned into an interruption; on one, mark the run directory
-    incomplete, print one line on stderr and exit 130 (143 for SIGTERM)."""
+    """Run the block with SIGINT and SIGTERM turned into an interruption; on one, mark the run
+    directory incomplete, print one line on stderr and exit 130 (143 for SIGTERM)."""
     watch = Watch(command)
     main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+    previous = {}
+    watchdog = None
+    if main_thread:
+        _state.signalled = None
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, _on_signal)
+        watchdog = _Watchdog(watch)
     try:
         yield watch
     except KeyboardInterrupt as exc:
         if main_thread:  # a second Ctrl-C must not cut the clean-up short
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            how = "terminated" if isinstance(exc, Terminated) else "interrupted"
-            if watch.run_dir is not None:
-                with contextlib.suppress(OSError):
-                    RunDir(watch.run_dir).mark(how)
-            print(watch.message(how), file=sys.stderr, flush=True)
-        finally:
-            if main_thread:
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-        raise SystemExit(EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED) \
-            from None
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signum = _state.signalled or (signal.SIGTERM if isinstance(exc, Terminated)
+                                      else signal.SIGINT)
+        lock = watchdog.lock if watchdog is not None else contextlib.nullcontext()
+        with lock:  # if the watchdog got there first, it ends the process while we wait
+            cleanup(watch, _how(signum), lambda line: print(line, file=sys.stderr, flush=True))
+            if watchdog is not None:
+                watchdog.done.set()
+        if _state.signalled is not None:
+            _hard_exit(_code(signum))  # a real signal: end now, not after TF's teardown
+        raise SystemExit(_code(signum)) from None
     except Exception as exc:
         if watch.run_dir is not None and not getattr(exc, "marked", False):
             from kerascli.errors import Diverged
@@ -113,5 +240,7 @@ def guard(command):
                                           else f"failed: {first}")
         raise
     finally:
-        if main_thread and previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        if watchdog is not None:
+            watchdog.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)

@@ -1,9 +1,14 @@
 """Resuming a training run that was killed: ``kerascli train MODEL --resume RUN_DIR`` (and
 ``forecast --resume``, ``compare --resume``: all train through :func:`kerascli.core.fit.train`).
 
-* Every epoch, Keras' ``BackupAndRestore`` saves the weights, the optimizer state and the
-  epoch count in ``RUN_DIR/backup`` (a directory of its own: Keras deletes it when training
-  ends), keeping the previous copy too, so a kill during a save falls back one epoch.
+* Every epoch, :func:`backup_callback` saves the weights, the optimizer state and the epoch
+  count as one snapshot folder ``RUN_DIR/backup/epoch-NNNNNN`` (the files Keras'
+  ``BackupAndRestore`` writes). A snapshot is written whole under a temporary name and then
+  renamed, so a kill at any moment of a save leaves the previous snapshot as it was, never new
+  weights beside an old epoch count (``BackupAndRestore`` rewrites both files in place, one
+  after the other). The two newest snapshots are kept: one damaged afterwards (a truncated
+  file) falls back one epoch, with a warning; if none can be read, ``--resume`` says so in one
+  line. The folder is deleted when training ends.
 * The resumed run reuses the run's ``config.json`` (read by ``RunDir.reopen``: same model,
   data, split, seed) and continues from the last completed epoch.
 * The training data order of epoch ``e`` is a pure function of ``(seed, e)``
@@ -13,13 +18,18 @@
 * ``history.partial.json`` keeps the finished epochs' metrics so history.csv stays whole.
 """
 import json
+import shutil
+import sys
 from pathlib import Path
 
 from kerascli import artifacts
 from kerascli.errors import UserError
 
 BACKUP_DIR = "backup"
-METADATA = "training_metadata.json"  # written by keras.callbacks.BackupAndRestore
+SNAPSHOT = "epoch-{:06d}"  # one folder per backed-up epoch, inside BACKUP_DIR
+WEIGHTS = "latest.weights.h5"  # model and optimizer variables (model.save_weights)
+METADATA = "training_metadata.json"  # {"epoch": completed epochs}, as BackupAndRestore writes it
+KEEP_SNAPSHOTS = 2  # the newest and the one before it
 PARTIAL_HISTORY = "history.partial.json"
 
 
@@ -46,22 +56,126 @@ def seed_generators(model):
 
 # ---------------------------------------------------------------- callbacks
 
-def backup_callback(run_dir):
-    from kerascli.runtime import keras_module
-    keras = keras_module()
-    return keras.callbacks.BackupAndRestore(str(Path(run_dir) / BACKUP_DIR), save_freq="epoch",
-                                            double_checkpoint=True, delete_checkpoint=True)
+def snapshots(run_dir):
+    """The backup folders in ``run_dir``, newest first: (epoch in its name, path). Temporary
+    folders of a save that never finished are not listed. A backup written in place by earlier
+    kerascli versions (``backup/training_metadata.json``) comes last, as epoch -1."""
+    backup = Path(run_dir) / BACKUP_DIR
+    found = []
+    for folder in backup.glob("epoch-*"):
+        number = folder.name.split("-", 1)[1]
+        if folder.is_dir() and number.isdigit():
+            found.append((int(number), folder))
+    found.sort(reverse=True)
+    if (backup / METADATA).is_file():
+        found.append((-1, backup))
+    return found
+
+
+def read_snapshot(folder):
+    """The number of completed epochs a backup folder holds; ValueError naming the defect when
+    it cannot be used (metadata truncated or edited, weights missing)."""
+    folder = Path(folder)
+    try:
+        record = json.loads((folder / METADATA).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"{folder / METADATA} is missing") from None
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{folder / METADATA} is unreadable ({exc})") from None
+    epoch = record.get("epoch") if isinstance(record, dict) else None
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+        raise ValueError(f"{folder / METADATA} holds no epoch count")
+    if folder.name != BACKUP_DIR and folder.name != SNAPSHOT.format(epoch):
+        raise ValueError(f"{folder / METADATA} says epoch {epoch}, its folder another")
+    if not (folder / WEIGHTS).is_file() or (folder / WEIGHTS).stat().st_size == 0:
+        raise ValueError(f"{folder / WEIGHTS} is missing or empty")
+    return epoch
+
+
+def usable_snapshots(run_dir):
+    """([(epoch, folder)] that pass :func:`read_snapshot`, newest first; [defects])."""
+    good, bad = [], []
+    for _, folder in snapshots(run_dir):
+        try:
+            good.append((read_snapshot(folder), folder))
+        except ValueError as exc:
+            bad.append(str(exc))
+    return good, bad
+
+
+def check_backup(run_dir):
+    """Before ``--resume`` does any work: refuse in one line a run whose backups all are
+    damaged (resuming would silently start over); one readable snapshot is enough."""
+    good, bad = usable_snapshots(run_dir)
+    if bad and not good:
+        raise UserError(f"--resume {run_dir}: the epoch backup cannot be used ({bad[0]}); "
+                        f"start the run again without --resume, or delete {Path(run_dir) / BACKUP_DIR} "
+                        "to restart this run from epoch 0.")
 
 
 def completed_epochs(run_dir):
-    """Epochs the backup in ``run_dir`` holds (0 when there is none)."""
-    path = Path(run_dir) / BACKUP_DIR / METADATA
-    if not path.is_file():
-        return 0
-    try:
-        return int(json.loads(path.read_text(encoding="utf-8"))["epoch"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return 0  # Keras falls back to the previous copy, or starts over; checked at fit time
+    """Epochs the newest usable backup in ``run_dir`` holds (0 when there is none)."""
+    good, _ = usable_snapshots(run_dir)
+    return good[0][0] if good else 0
+
+
+def backup_callback(run_dir):
+    """The Keras callback that restores the newest usable snapshot when training begins and
+    writes one, atomically, at the end of every epoch (see the module docstring)."""
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    backup = Path(run_dir) / BACKUP_DIR
+
+    class EpochBackup(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            model = self.model
+            skipped = []
+            for _, folder in snapshots(run_dir):
+                try:
+                    epoch = read_snapshot(folder)
+                    if model.optimizer is not None and not model.optimizer.built:
+                        model.optimizer.build(model.trainable_variables)  # its variables first
+                    model.load_weights(str(folder / WEIGHTS))
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    skipped.append((folder, str(exc).splitlines()[0] if str(exc) else repr(exc)))
+                    continue
+                set_initial_epoch(model, epoch)
+                for bad, why in skipped:
+                    print(f"warning: skipped a damaged backup {bad} ({why}); resuming after "
+                          f"epoch {epoch} instead.", file=sys.stderr, flush=True)
+                return
+            if skipped:
+                bad, why = skipped[0]
+                raise UserError(f"--resume {run_dir}: the epoch backup cannot be used ({why}); "
+                                "start the run again without --resume.")
+
+        def on_epoch_end(self, epoch, logs=None):
+            done = epoch + 1
+            target = backup / SNAPSHOT.format(done)
+            if target.exists():  # left by an earlier attempt at this epoch: older ones remain
+                shutil.rmtree(target)
+            with artifacts.atomic_dir(target) as tmp:
+                self.model.save_weights(str(tmp / WEIGHTS))
+                artifacts.write_json(tmp / METADATA, {"epoch": done, "batch": 0})
+            self._prune(keep=target)
+
+        def _prune(self, keep):
+            kept = 0
+            for epoch, folder in snapshots(run_dir):
+                if folder == backup:  # the in-place files of an older kerascli
+                    for name in (METADATA, WEIGHTS, METADATA + ".bkp", WEIGHTS + ".bkp"):
+                        (backup / name).unlink(missing_ok=True)
+                    continue
+                kept += 1
+                if kept > KEEP_SNAPSHOTS and folder != keep:
+                    shutil.rmtree(folder, ignore_errors=True)
+            for stale in backup.glob(".epoch-*.tmp-*"):  # a save killed in an earlier process
+                shutil.rmtree(stale, ignore_errors=True)
+
+        def on_train_end(self, logs=None):
+            shutil.rmtree(backup, ignore_errors=True)
+
+    return EpochBackup()
 
 
 def epoch_feed(x, y, *, batch_size, seed):
@@ -143,6 +257,27 @@ def history_callback(run_dir, first_epoch):
             artifacts.write_json(path, history)
 
     return PartialHistory(), earlier
+
+
+SEVERAL_REPLICAS = ("mirrored", "multiworker")
+
+
+def check_resumable(cfg, run_dir):
+    """Refuse in one line, before any work, a ``--resume`` that could not continue exactly:
+    a run trained on several replicas (``--strategy mirrored|multiworker``: their input order
+    is not a function of the epoch, and the multi-worker loop restores no backup), or one
+    whose epoch backups are all damaged."""
+    try:
+        record = json.loads((Path(run_dir) / "config.json").read_text(encoding="utf-8"))
+        replicas = int((record.get("runtime") or {}).get("replicas") or 1)
+    except (OSError, ValueError, TypeError, AttributeError):
+        replicas = 1
+    if cfg.strategy in SEVERAL_REPLICAS or replicas > 1:
+        how = (f"--strategy {cfg.strategy}" if cfg.strategy in SEVERAL_REPLICAS
+               else f"{replicas} replicas")
+        raise UserError(f"--resume {run_dir}: this run trained with {how}, and resuming is "
+                        "exact only on one replica; start it again without --resume.")
+    check_backup(run_dir)
 
 
 def check_no_conflict(cfg, given, run_dir):

@@ -8,6 +8,7 @@ marked incomplete (:mod:`kerascli.core.interrupt`).
 import contextlib
 
 from kerascli.core.rundir import RunDir
+from kerascli.errors import UserError
 
 
 @contextlib.contextmanager
@@ -27,6 +28,13 @@ def session(command, cfg, name, *, resumed=None, log=None, check=None, resumable
 
     log = log or (lambda line: None)
     with interrupt.guard(command) as watch:
+        if resumed is not None:
+            try:
+                resume.check_resumable(cfg, resumed.path)
+            except UserError as exc:  # reopen marked it "running": say why it is not
+                with contextlib.suppress(OSError):
+                    resumed.mark(f"not resumed: {exc}")
+                raise
         data.check_compatible(cfg)
         devices.check_runtime(cfg)  # --precision mixed needs a GPU
         artifacts.check_writable_dir(resumed.path if resumed is not None else cfg.out)
@@ -40,7 +48,7 @@ def session(command, cfg, name, *, resumed=None, log=None, check=None, resumable
         else:
             run_dir = resumed or RunDir.create(cfg.out, f"{name}-{dataset.name}")
             watch.run_dir = run_dir.path
-            if resumable:
+            if resumable and cfg.strategy not in resume.SEVERAL_REPLICAS:
                 watch.resume = f"kerascli {command} --resume {run_dir}"
         if dataset.skipped:  # image files that cannot be decoded: one line, the list kept
             import sys

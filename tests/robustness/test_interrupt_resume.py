@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kerascli import artifacts
+from kerascli.core import resume
 from kerascli.core.rundir import INCOMPLETE, RunDir
 
 TRAIN = ["train", "mlp", "-d", "digits", "-b", "16", "--hidden", "64"]
@@ -66,7 +67,7 @@ def test_ctrl_c_during_train_exits_130_with_one_line_and_marks_the_run(tmp_path)
     assert "Traceback" not in line and stdout == ""
     assert (run_dir / INCOMPLETE).read_text().strip() == "interrupted"
     assert not (run_dir / "model.h5").exists() and not (run_dir / "metrics.json").exists()
-    assert (run_dir / "backup" / "training_metadata.json").is_file()  # kept for --resume
+    assert resume.completed_epochs(run_dir) >= 1  # the epoch backup is kept for --resume
 
 
 def test_sigterm_during_forecast_exits_143_and_marks_the_run(tmp_path):
@@ -107,7 +108,7 @@ def test_resume_after_sigkill_ends_with_the_metrics_of_an_uninterrupted_run(tmp_
     deadline = time.monotonic() + 120
     metadata = None
     while time.monotonic() < deadline:
-        found = list((tmp_path / "killed").glob("*/backup/training_metadata.json"))
+        found = list((tmp_path / "killed").glob("*/backup/epoch-*/training_metadata.json"))
         try:
             if found and json.loads(found[0].read_text())["epoch"] >= 3:
                 metadata = found[0]
@@ -118,7 +119,7 @@ def test_resume_after_sigkill_ends_with_the_metrics_of_an_uninterrupted_run(tmp_
     killed.kill()
     killed.communicate()
     assert metadata is not None and killed.returncode == -signal.SIGKILL
-    run_dir = metadata.parent.parent
+    run_dir = metadata.parent.parent.parent
     assert not RunDir(run_dir).is_complete and not (run_dir / "model.h5").exists()
 
     resumed = subprocess.run([sys.executable, "-m", "kerascli", "train", "mlp", "--resume",
@@ -158,7 +159,7 @@ def test_resume_in_process_matches_an_uninterrupted_run(tmp_path):
     run_dir = RunDir.create(tmp_path, "crashed").path
     with pytest.raises(Crash):
         core_fit.train(cfg, data, run_dir=run_dir, callbacks=[CrashAfterEpoch2()], quiet=True)
-    assert json.loads((run_dir / "backup" / "training_metadata.json").read_text())["epoch"] == 2
+    assert resume.completed_epochs(run_dir) == 2
     resumed = core_fit.train(cfg, data, run_dir=run_dir, quiet=True)
     assert resumed.metrics == pytest.approx(full.metrics, rel=1e-5, abs=1e-6)
     assert len(resumed.history["loss"]) == 5

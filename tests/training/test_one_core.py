@@ -87,7 +87,7 @@ def test_forecast_resumes_after_a_kill_like_train(sine_csv, tmp_path):
                               stderr=subprocess.PIPE, text=True)
     deadline, metadata = time.monotonic() + 120, None
     while time.monotonic() < deadline and metadata is None:
-        for found in (tmp_path / "killed").glob("*/backup/training_metadata.json"):
+        for found in (tmp_path / "killed").glob("*/backup/epoch-*/training_metadata.json"):
             try:
                 if json.loads(found.read_text())["epoch"] >= 2:
                     metadata = found
@@ -97,7 +97,7 @@ def test_forecast_resumes_after_a_kill_like_train(sine_csv, tmp_path):
     killed.kill()
     killed.communicate()
     assert metadata is not None and killed.returncode == -signal.SIGKILL
-    run_dir = metadata.parent.parent
+    run_dir = metadata.parent.parent.parent
     assert not RunDir(run_dir).is_complete
     resumed = subprocess.run([sys.executable, "-m", "kerascli", "forecast", "--resume",
                               str(run_dir), "--json"], capture_output=True, text=True, timeout=180)
