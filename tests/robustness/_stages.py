@@ -1,0 +1,104 @@
+"""Run the real kerascli with one stage made visible, for the Ctrl-C latency tests.
+
+    python tests/robustness/_stages.py STAGE [kerascli arguments ...]
+
+When the process enters STAGE it writes ``STAGE <name>`` to file descriptor 2, so a test can
+send SIGINT at that very moment. The stages:
+
+* ``import``: just before TensorFlow/Keras are imported (a 3-4 s import, C extensions loading).
+* ``loading``: the dataset is being loaded (held there, as a large dataset would hold it).
+* ``tracing``: fit() begins; the first call traces and compiles the training graph.
+* ``epoch``: the first graph call (8 training steps) is done, the next one runs in C.
+* ``scoring``: the test set is being predicted (held there, as a large test set would).
+* ``saving``: model.h5 is being written (held inside the atomic save); the clean-up that
+  follows is made slow too, so a second Ctrl-C can land inside it.
+
+Only this test helper changes timing; kerascli itself runs unmodified.
+"""
+import os
+import sys
+import time
+
+HOLD = 120  # seconds a held stage would last: far longer than any test waits
+
+
+def say(stage):
+    os.write(2, f"STAGE {stage}\n".encode())
+
+
+def install(stage):
+    from kerascli import runtime
+
+    if stage == "import":
+        real_keras = runtime.keras_module
+
+        def keras_module():
+            if "tensorflow" not in sys.modules:
+                say("import")
+            return real_keras()
+        runtime.keras_module = keras_module
+
+    if stage == "loading":
+        from kerascli.core import data
+        real_load = data.load_data
+
+        def load_data(*args, **kwargs):
+            say("loading")
+            time.sleep(HOLD)
+            return real_load(*args, **kwargs)
+        data.load_data = load_data
+
+    if stage in ("tracing", "epoch"):
+        from kerascli.core import fit
+        real_fit = fit._fit
+
+        def _fit(cfg, run, model, x_fit, y_fit, validation, callbacks, *rest):
+            keras = runtime.keras_module()
+
+            class Say(keras.callbacks.Callback):
+                def on_train_begin(self, logs=None):
+                    if stage == "tracing":
+                        say("tracing")
+
+                def on_train_batch_end(self, batch, logs=None):
+                    if stage == "epoch" and batch == 7:  # one graph call of 8 steps done
+                        say("epoch")
+            return real_fit(cfg, run, model, x_fit, y_fit, validation, [*callbacks, Say()], *rest)
+        fit._fit = _fit
+
+    if stage == "scoring":
+        from kerascli.core import metrics
+        real_predict = metrics.predict_outputs
+
+        def predict_outputs(*args, **kwargs):
+            say("scoring")
+            time.sleep(HOLD)
+            return real_predict(*args, **kwargs)
+        metrics.predict_outputs = predict_outputs
+
+    if stage == "saving":
+        from kerascli import artifacts
+        from kerascli.core import rundir
+
+        def save_model_h5(model, path):
+            with artifacts.atomic_path(path, suffix=".h5") as tmp:
+                model.save(tmp)
+                say("saving")
+                time.sleep(HOLD)
+            return path
+        artifacts.save_model_h5 = save_model_h5
+        real_mark = rundir.RunDir.mark
+
+        def mark(self, reason):
+            if reason != "running":
+                say("cleaning up")
+                time.sleep(0.5)  # a slow disk: the second Ctrl-C arrives now
+            return real_mark(self, reason)
+        rundir.RunDir.mark = mark
+
+
+if __name__ == "__main__":
+    install(sys.argv[1])
+    sys.argv = ["kerascli", *sys.argv[2:]]
+    from kerascli.cli import main
+    main()
