@@ -61,7 +61,9 @@ def series_metrics(windows, outputs):
     import numpy as np
 
     levels = windows.to_levels(outputs, windows.test_origins)
-    scores = score_levels(windows.actual_levels(), levels, windows.insample_naive_mae())
+    observed = windows.observed_mask()  # values --fill made up are inputs, never scored
+    scores = score_levels(windows.actual_levels()[observed], levels[observed],
+                          windows.insample_naive_mae())
     scaled = np.asarray(outputs, dtype=np.float64).reshape(windows.y_test.shape)
     return scores | {"loss": float(np.mean((scaled - windows.y_test) ** 2))}
 

@@ -106,15 +106,6 @@ class Windows:
             err = err[seen[m:] & seen[:-m]]
         return float(np.mean(err)) if len(err) else 0.0
 
-    def score(self, predicted, origins=None):
-        """RMSE, MAE, MAPE, MASE of level forecasts (n, horizon) against the observed targets
-        (cells ``--fill`` made up are left out)."""
-        from kerascli.core.metrics import score_levels
-
-        mask = self.observed_mask(origins)
-        actual = self.actual_levels(origins)
-        return score_levels(actual[mask], predicted[mask], self.insample_naive_mae())
-
 
 def resolve_target(target, levels):
     """``auto`` -> ``returns`` for a strictly positive series, else ``diff``."""

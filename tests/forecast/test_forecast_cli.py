@@ -27,7 +27,9 @@ def test_json_is_the_only_stdout_and_has_the_schema(json_run):
     assert {"series", "target", "lags", "horizon", "split", "scaler", "metrics", "best",
             "lstm_vs_naive_rmse", "lstm_beats_naive", "verdict", "forecast", "run_dir",
             "files", "train_seconds"} <= set(payload)
-    assert set(payload["metrics"]) == {"lstm", "linear", "naive", "drift"}
+    # daily dates: season 7, so seasonal naive joins the baselines
+    assert payload["season"] == 7 and payload["series"]["frequency"] == "daily"
+    assert set(payload["metrics"]) == {"lstm", "linear", "naive", "seasonal-naive", "drift"}
     for scores in payload["metrics"].values():
         assert set(scores) == {"rmse", "mae", "mape", "mase"}
         assert all(isinstance(v, float) for v in scores.values())
@@ -57,7 +59,8 @@ def test_run_directory_holds_model_config_metrics_predictions_and_plot(json_run)
     assert "keras" in record["versions"]
     assert json.loads((run_dir / "metrics.json").read_text())["metrics"] == payload["metrics"]
     header = (run_dir / "predictions.csv").read_text().splitlines()[0]
-    assert header == "date,actual,lstm,linear,naive,drift"
+    assert header == ("date,step,actual,lstm,linear,naive,seasonal-naive,drift,"
+                      "lstm_lo80,lstm_hi80,lstm_lo95,lstm_hi95")
 
 
 def test_saved_model_reloads_with_plain_keras_and_predicts_three_steps(json_run):

@@ -94,7 +94,10 @@ def test_too_short_series_is_refused_with_the_number_of_rows_needed():
 
 def test_forecast_beyond_the_data_has_horizon_steps_and_business_dates():
     import pandas as pd
-    from kerascli.forecasting import future_dates
+    from kerascli.datasets._timeseries import infer_frequency, next_dates
+
+    def future_dates(dates, steps):
+        return next_dates(dates, infer_frequency(dates), steps)
     dates = pd.bdate_range("2024-01-01", periods=30)  # ends Friday 2024-02-09
     assert [d.date().isoformat() for d in future_dates(dates, 2)] == ["2024-02-12", "2024-02-13"]
     daily = pd.date_range("2024-01-01", periods=30)
