@@ -10,6 +10,8 @@ send SIGINT at that very moment. The stages:
 * ``tracing``: fit() begins; the first call traces and compiles the training graph.
 * ``epoch``: the first graph call (8 training steps) is done, the next one runs in C.
 * ``scoring``: the test set is being predicted (held there, as a large test set would).
+* ``backup``: epoch 3's backup is half-written (its weights saved, its epoch count not yet)
+  and held there, so a test can kill the process inside the save window.
 * ``saving``: model.h5 is being written (held inside the atomic save); the clean-up that
   follows is made slow too, so a second Ctrl-C can land inside it.
 
@@ -75,6 +77,17 @@ def install(stage):
             time.sleep(HOLD)
             return real_predict(*args, **kwargs)
         metrics.predict_outputs = predict_outputs
+
+    if stage == "backup":
+        from kerascli import artifacts
+        real_write_json = artifacts.write_json
+
+        def write_json(path, obj):
+            if path.name == "training_metadata.json" and obj.get("epoch") == 3:
+                say("backup")
+                time.sleep(HOLD)
+            return real_write_json(path, obj)
+        artifacts.write_json = write_json
 
     if stage == "saving":
         from kerascli import artifacts

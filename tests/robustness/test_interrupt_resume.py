@@ -4,6 +4,7 @@ The subprocess tests run the real CLI (``python -m kerascli``) on digits (embedd
 with many small epochs, wait for an epoch line on stderr, then signal the process.
 """
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -135,6 +136,81 @@ def test_resume_after_sigkill_ends_with_the_metrics_of_an_uninterrupted_run(tmp_
     history = (run_dir / "history.csv").read_text().splitlines()
     assert len(history) == 9  # the header and all 8 epochs, the resumed ones included
     assert not (run_dir / "backup").exists()
+
+
+def test_kill_inside_a_backup_save_resumes_from_the_previous_epoch_exactly(tmp_path):
+    """SIGKILL while epoch 3's backup is half-written (weights saved, epoch count not): Keras'
+    BackupAndRestore, writing both in place, would resume epoch-3 weights as epoch 2. The
+    snapshot folders leave epoch 2's backup whole, and --resume ends where an uninterrupted
+    run ends."""
+    stages = Path(__file__).with_name("_stages.py")
+    args = [*TRAIN, "-e", "6", "--json"]
+    full = _start([*args, "-o", tmp_path / "full"])
+    killed = subprocess.Popen([sys.executable, str(stages), "backup", *map(str, args), "-o",
+                               str(tmp_path / "killed")], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True,
+                              env=dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2])))
+    _wait_for_line(killed, "STAGE backup")
+    killed.kill()
+    killed.communicate()
+    run_dir = _only_run_dir(tmp_path / "killed")
+    half = list((run_dir / "backup").glob(".epoch-000003.tmp-*"))
+    assert half and (half[0] / resume.WEIGHTS).is_file()  # the kill landed inside the save
+    assert resume.completed_epochs(run_dir) == 2
+
+    resumed = subprocess.run([sys.executable, "-m", "kerascli", "train", "mlp", "--resume",
+                              str(run_dir), "--json"], capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming {run_dir} after epoch 2/6" in resumed.stderr
+    uninterrupted, after = json.loads(full.communicate(timeout=120)[0]), json.loads(resumed.stdout)
+    for name, value in uninterrupted["metrics"].items():
+        assert after["metrics"][name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
+    assert not (run_dir / "backup").exists()
+
+
+def _crash_after(epochs, tmp_path, name="crashed"):
+    """A digits run whose process 'dies' (an exception) right after epoch ``epochs``' backup."""
+    from kerascli.core import config as core_config, data as core_data, fit as core_fit
+    from kerascli.runtime import keras_module
+
+    keras = keras_module()
+    cfg = core_config.make_config("mlp", "digits", epochs=5, batch_size=64, params={"hidden": (32,)},
+                                  out=str(tmp_path))
+
+    class Crash(Exception):
+        pass
+
+    class CrashAfter(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == epochs - 1:
+                raise Crash()
+
+    data = core_data.load_data(cfg)
+    run_dir = RunDir.create(tmp_path, name).path
+    with pytest.raises(Crash):
+        core_fit.train(cfg, data, run_dir=run_dir, callbacks=[CrashAfter()], quiet=True)
+    return cfg, data, run_dir
+
+
+def test_a_truncated_backup_falls_back_one_epoch_and_all_damaged_is_one_line(tmp_path, capsys):
+    from kerascli.core import fit as core_fit
+    from kerascli.errors import UserError
+
+    cfg, data, run_dir = _crash_after(3, tmp_path)
+    assert [e for e, _ in resume.snapshots(run_dir)] == [3, 2]  # two kept, older ones pruned
+    newest = run_dir / "backup" / "epoch-000003" / resume.METADATA
+    newest.write_text('{"epo')  # truncated by hand or by a full disk
+    assert resume.completed_epochs(run_dir) == 2
+    resume.check_backup(run_dir)  # one usable snapshot: fine
+    result = core_fit.train(cfg, data, run_dir=run_dir, quiet=True)
+    assert len(result.history["loss"]) == 5
+    assert "skipped a damaged backup" in capsys.readouterr().err
+
+    cfg, data, run_dir = _crash_after(2, tmp_path, "crashed-again")
+    for folder in (run_dir / "backup").glob("epoch-*"):
+        (folder / resume.METADATA).write_text("")
+    with pytest.raises(UserError, match=r"the epoch backup cannot be used .*training_metadata"):
+        resume.check_backup(run_dir)
 
 
 def test_resume_in_process_matches_an_uninterrupted_run(tmp_path):
