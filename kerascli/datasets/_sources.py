@@ -170,6 +170,36 @@ def checksum_status(paths, remotes, hashes):
     return "official"
 
 
+# --- archives -------------------------------------------------------------------------
+
+def extract_tar(tar, destination, members):
+    """Extract ``members`` of the open tarfile ``tar`` into ``destination``; nothing may land
+    outside it. Refused (``tarfile.TarError`` naming the member): absolute names, names that
+    climb out with ``..``, links (symbolic or hard) and device files; only plain files and
+    folders are written. tarfile's own "data" filter is used too where this Python has it
+    (3.10.12+, 3.11.4+, 3.12+); before that ``filter=`` raises TypeError, and the checks here
+    are the whole protection."""
+    import os
+    import tarfile
+
+    root = os.path.realpath(destination)
+    for member in members:
+        name = member.name
+        if not (member.isfile() or member.isdir()):
+            kind = "a link" if member.issym() or member.islnk() else "not a plain file"
+            raise tarfile.TarError(f"member {name!r} is {kind}; refused")
+        if os.path.isabs(name) or name.startswith(("/", "\\")):
+            raise tarfile.TarError(f"member {name!r} has an absolute path; refused")
+        target = os.path.realpath(os.path.join(root, name))
+        if os.path.commonpath([root, target]) != root:
+            raise tarfile.TarError(f"member {name!r} would land outside the folder it is "
+                                   "extracted to; refused")
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(destination, members=members, filter="data")
+    else:  # Python < 3.10.12 / 3.11.4: the checks above, member by member
+        tar.extractall(destination, members=members)
+
+
 # --- downloads ------------------------------------------------------------------------
 
 def urls_for(remote):

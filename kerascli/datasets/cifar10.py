@@ -3,7 +3,8 @@
 Reads the official binary layout (``cifar-10-batches-bin``) or the official python layout
 (``cifar-10-batches-py``, what Keras caches) without unpickling arbitrary objects; the
 official split is kept. Downloads fetch the binary archive (sha256 from tensorflow/datasets
-``url_checksums/cifar10.txt``) and extract it with tarfile's "data" filter.
+``url_checksums/cifar10.txt``) and extract it refusing links and paths outside the target
+(``_sources.extract_tar``).
 """
 from kerascli.datasets import CLASSIFICATION, IMAGE, DatasetInfo
 from kerascli.datasets._sources import Remote
@@ -95,9 +96,8 @@ def download(options, progress=True):
     tmp = Path(tempfile.mkdtemp(prefix=".extract-", dir=root))
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            members = [m for m in tar.getmembers()
-                       if m.name.startswith(f"{_cifar.BIN_DIR}/") and m.isfile()]
-            tar.extractall(tmp, members=members, filter="data")  # no path traversal, no links
+            # every member is checked: one that escapes or links anywhere refuses the archive
+            _sources.extract_tar(tar, tmp, tar.getmembers())
         _cifar.check_bin_dir(tmp / _cifar.BIN_DIR)
         if target.exists():
             shutil.rmtree(target)

@@ -113,10 +113,15 @@ def test_offline_download_is_one_line_exit_2(cache_dir):
 
 
 def _tar_bytes(members):
+    """A gzipped tar; a value is the file's bytes, or ("symlink", target) for a link."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
+            if isinstance(data, tuple):
+                info.type, info.linkname = tarfile.SYMTYPE, data[1]
+                tar.addfile(info)
+                continue
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
@@ -140,9 +145,82 @@ def test_cifar10_download_extracts_the_binary_batches(server, monkeypatch, tmp_p
     assert cifar10.status(LoadOptions())["checksum"].startswith("official")
 
 
-def test_cifar10_archive_with_path_traversal_is_refused(server, monkeypatch, tmp_path, cache_dir):
-    _serve_cifar(server, monkeypatch, {"cifar-10-batches-bin/../../../evil.txt": b"x"})
+@pytest.fixture(params=["data filter", "no data filter"])
+def tar_filter(request, monkeypatch):
+    """Both ways archives are extracted: with tarfile's "data" filter, and as on Python
+    before 3.10.12/3.11.4, where it is missing and kerascli's own checks are all there is."""
+    if request.param == "no data filter":
+        monkeypatch.delattr(tarfile, "data_filter")
+        original = tarfile.TarFile.extractall
+
+        def extractall(self, path=".", members=None, *, numeric_owner=False, **kwargs):
+            if "filter" in kwargs:  # what Python 3.10.0-3.10.11 does
+                raise TypeError("extractall() got an unexpected keyword argument 'filter'")
+            return original(self, path, members, numeric_owner=numeric_owner,
+                            filter="fully_trusted")
+        monkeypatch.setattr(tarfile.TarFile, "extractall", extractall)
+    return request.param
+
+
+def _evil_members(kind, outside):
+    """(archive members, where the escaped file would land if extraction were naive)."""
+    batch = "cifar-10-batches-bin"
+    if kind == "dot-dot":
+        # extracted into CACHE/cifar10/.extract-XXXX/: three levels up is CACHE itself
+        return {f"{batch}/../../../evil.txt": b"x"}, None
+    if kind == "symlink":
+        # a link to a folder outside, then a file written through it
+        return {f"{batch}/escape": ("symlink", str(outside)),
+                f"{batch}/escape/evil.txt": b"x"}, outside / "evil.txt"
+    if kind == "absolute":
+        return {f"{batch}/data_batch_1.bin": b"x", str(outside / "evil.txt"): b"x"}, \
+            outside / "evil.txt"
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["dot-dot", "symlink", "absolute"])
+def test_cifar10_archive_escaping_the_cache_is_refused(kind, tar_filter, server, monkeypatch,
+                                                       tmp_path, cache_dir):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    members, landing = _evil_members(kind, outside)
+    if landing is None:  # where "../../../evil.txt" would land: the cache folder itself
+        landing = cache_dir / "evil.txt"
+    _serve_cifar(server, monkeypatch, members)
     result = CliRunner().invoke(cli, ["datasets", "download", "cifar10"])
-    assert result.exit_code == 2 and "cannot extract" in result.output
-    assert not list(tmp_path.rglob("evil.txt"))
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert "Traceback" not in result.output and len(errors) == 1 and "refused" in errors[0]
+    assert not landing.exists() and not landing.is_symlink()
+    assert not list(cache_dir.parent.rglob("evil.txt")) and not list(outside.iterdir())
+    assert not [p for p in cache_dir.rglob("*") if p.is_symlink()]
     assert not (cache_dir / "cifar10" / "cifar-10-batches-bin").exists()
+
+
+@pytest.mark.parametrize("kind", ["dot-dot", "symlink", "absolute"])
+def test_extract_tar_refuses_every_escape_itself(kind, tar_filter, tmp_path):
+    from kerascli.datasets import _sources
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    members, landing = _evil_members(kind, outside)
+    target = tmp_path / "a" / "b" / "c"
+    target.mkdir(parents=True)
+    landing = landing or (target / "cifar-10-batches-bin/../../../evil.txt").resolve()
+    archive = tmp_path / "evil.tar.gz"
+    archive.write_bytes(_tar_bytes(members))
+    with tarfile.open(archive) as tar:
+        with pytest.raises(tarfile.TarError, match="refused"):
+            _sources.extract_tar(tar, target, tar.getmembers())
+    assert not landing.exists() and not list(outside.iterdir())
+    assert not list(target.rglob("*"))  # checked before anything was written
+
+
+def test_extract_tar_writes_plain_files_without_the_filter(tar_filter, tmp_path):
+    from kerascli.datasets import _sources
+
+    archive = tmp_path / "ok.tar.gz"
+    archive.write_bytes(_tar_bytes({"d/one.bin": b"1", "d/sub/two.bin": b"22"}))
+    with tarfile.open(archive) as tar:
+        _sources.extract_tar(tar, tmp_path / "out", tar.getmembers())
+    assert (tmp_path / "out" / "d" / "sub" / "two.bin").read_bytes() == b"22"
