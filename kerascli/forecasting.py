@@ -172,6 +172,7 @@ class ForecastResult:
     baseline_seconds: dict = field(default_factory=dict)
     history: dict = field(default_factory=dict)
     strategy: str = "direct"
+    strategy_rmse: dict = field(default_factory=dict)  # validation RMSE of each, when auto
 
     @property
     def best(self):
@@ -211,6 +212,7 @@ class ForecastResult:
             "target": self.target,
             "lags": w.lags, "horizon": w.horizon, "season": w.season,
             "strategy": self.strategy,
+            "strategy_validation_rmse": self.strategy_rmse,
             "covariates": list(w.covariates),
             "split": {"n_rows": len(w.levels), "test_start_row": int(w.split),
                       "test_start_date": split_date, "n_train_windows": int(len(w.x_train)),
@@ -254,13 +256,11 @@ def _summary(values):
 
 # ---------------------------------------------------------------- the run
 
-def _train_lstm(config, dataset, *, run_dir, callbacks, quiet):
-    """fit.train once per ensemble seed (the first writes the run); outputs averaged."""
-    import numpy as np
-
+def _train_lstm(config, dataset, *, run_dir, callbacks, quiet, facts=None):
+    """fit.train once per ensemble seed (the first writes the run)."""
     cfg = config.train
     first = fit.train(cfg, dataset, run_dir=run_dir, callbacks=callbacks, quiet=quiet,
-                      facts=config, finish=False)
+                      facts=facts or config, finish=False)
     members = [first]
     for i in range(1, config.ensemble):
         members.append(fit.train(dataclasses.replace(cfg, seed=cfg.seed + i), dataset,
@@ -271,6 +271,55 @@ def _train_lstm(config, dataset, *, run_dir, callbacks, quiet):
 def _predict(members, x):
     import numpy as np
     return np.mean([metrics_mod.predict_outputs(m.model, x) for m in members], axis=0)
+
+
+@dataclass
+class _Lstm:
+    """A trained LSTM (an ensemble of seeds) and how it forecasts ``horizon`` scaled steps."""
+
+    members: list
+    strategy: str  # direct or recursive
+    horizon: int
+    seconds: float
+
+    def forecast(self, x):
+        """Scaled forecasts (n, horizon) from input windows ``x``."""
+        import numpy as np
+
+        if self.strategy == "direct":
+            return _predict(self.members, x)
+        x, steps = np.array(x, dtype=np.float32, copy=True), []
+        for _ in range(self.horizon):  # the one-step model's output becomes the next input
+            z = _predict(self.members, x)[:, 0]
+            steps.append(z)
+            x = np.concatenate([x[:, 1:, :], z[:, None, None].astype(np.float32)], axis=1)
+        return np.stack(steps, axis=1)
+
+
+def _fit_lstm(config, w, dataset, strategy, *, run_dir=None, callbacks=(), quiet=True):
+    """Train the LSTM on ``dataset`` (windows ``w``) for ``strategy``: direct (one output per
+    step, exactly ``train lstm``) or recursive (a one-step model on the same training part)."""
+    from kerascli.datasets import series as series_mod
+
+    if strategy == "direct":
+        members, seconds = _train_lstm(config, dataset, run_dir=run_dir, callbacks=callbacks,
+                                       quiet=quiet)
+        return _Lstm(members, "direct", w.horizon, seconds)
+    one = series_mod.fold(w, split=w.split, end=len(w.levels), horizon=1)
+    one_cfg = dataclasses.replace(config, train=dataclasses.replace(config.train, horizon=1))
+    one_set = series_mod.dataset_of(one, one_cfg.train.load_options(), dataset.name)
+    members, seconds = _train_lstm(one_cfg, one_set, run_dir=run_dir, callbacks=callbacks,
+                                   quiet=quiet, facts=config)
+    return _Lstm(members, "recursive", w.horizon, seconds)
+
+
+def _validation_rmse(lstm, w, n_val):
+    import numpy as np
+
+    origins = w.train_origins[len(w.train_origins) - n_val:]
+    pred = w.to_levels(lstm.forecast(w.x_train[len(w.x_train) - n_val:]), origins)
+    mask = w.observed_mask(origins)
+    return float(np.sqrt(np.mean((pred - w.actual_levels(origins))[mask] ** 2)))
 
 
 def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
@@ -298,10 +347,33 @@ def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
     bounds = starts + [n_test]
     names = model_names(w.season, config.baselines)
 
+    cfg = config.train
+    _, _, x_val, _ = core_data.validation_split(dataset, cfg.validation_split, cfg.seed)
+    n_val = 0 if x_val is None else len(x_val)
+    strategy = config.strategy_h
+    if h == 1:
+        strategy = "direct"  # one step: both strategies are the same model
+    elif w.covariates and strategy != "direct":
+        if strategy == "recursive":
+            raise UserError("--strategy-h recursive needs future covariate values; with "
+                            "--covariates use --strategy-h direct.")
+        strategy = "direct"
+
     # the LSTM (and linear) fit at the first origin, on the single split's training part
-    members, train_seconds = _train_lstm(config, dataset, run_dir=run_dir, callbacks=callbacks,
-                                         quiet=quiet)
-    outputs = members[0].outputs if len(members) == 1 else _predict(members, w.x_test)
+    lstm = _fit_lstm(config, w, dataset, "recursive" if strategy == "recursive" else "direct",
+                     run_dir=run_dir, callbacks=callbacks, quiet=quiet)
+    train_seconds, choice = lstm.seconds, {}
+    if strategy == "auto":  # both, and keep the one with the lower RMSE on validation
+        other = _fit_lstm(config, w, dataset, "recursive")
+        train_seconds += other.seconds
+        if n_val:
+            choice = {"direct": _validation_rmse(lstm, w, n_val),
+                      "recursive": _validation_rmse(other, w, n_val)}
+            if choice["recursive"] < choice["direct"]:
+                lstm = other
+        strategy = lstm.strategy
+    members = lstm.members
+    outputs = lstm.forecast(w.x_test)
     predictions = {"lstm": w.to_levels(outputs, w.test_origins)}
     seconds = {}
     started = time.perf_counter()
@@ -312,6 +384,7 @@ def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
         predictions[name] = value
     model = members[0].model
     history = members[0].history
+    lstm0, last = lstm, (lstm, linear, w)  # at the first origin; the latest models
 
     if config.refit and k_folds > 1:  # every later block: everything fit again at its origin
         for k in range(1, k_folds):
@@ -319,20 +392,17 @@ def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
             fw = series_mod.fold(w, split=origin + 1,
                                  end=int(w.test_origins[bounds[k + 1] - 1]) + h + 1)
             fold_set = series_mod.dataset_of(fw, config.train.load_options(), dataset.name)
-            fold_members, more = _train_lstm(config, fold_set, run_dir=None, callbacks=(),
-                                             quiet=True)
-            train_seconds += more
+            fold_lstm = _fit_lstm(config, fw, fold_set, strategy)
+            train_seconds += fold_lstm.seconds
             rows = slice(bounds[k], bounds[k + 1])
-            out = (fold_members[0].outputs if len(fold_members) == 1
-                   else _predict(fold_members, fw.x_test))
-            predictions["lstm"][rows] = fw.to_levels(out, fw.test_origins)
+            predictions["lstm"][rows] = fw.to_levels(fold_lstm.forecast(fw.x_test),
+                                                     fw.test_origins)
             started = time.perf_counter()
             lin = fit_linear(fw.x_train, fw.y_train)
             predictions["linear"][rows] = linear_forecasts(lin, fw, fw.x_test, fw.test_origins)
             seconds["linear"] += time.perf_counter() - started
-            model, history, members, linear, w_last = (fold_members[0].model,
-                                                       fold_members[0].history,
-                                                       fold_members, lin, fw)
+            model, history = fold_lstm.members[0].model, fold_lstm.members[0].history
+            last = (fold_lstm, lin, fw)
     for name in config.baselines:
         started = time.perf_counter()
         if config.refit and k_folds > 1:
@@ -368,30 +438,36 @@ def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
     per_step = {n: [score(predictions[n], step=j) for j in range(h)] for n in names}
 
     # conformal intervals: calibration = the validation tail the first LSTM did not fit
-    cfg = config.train
-    _, _, x_val, _ = core_data.validation_split(dataset, cfg.validation_split, cfg.seed)
-    n_val = 0 if x_val is None else len(x_val)
+    x_val = w.x_train[len(w.x_train) - n_val:]
     cal_origins = w.train_origins[len(w.train_origins) - n_val:]
     cal_actual = w.actual_levels(cal_origins) if n_val else np.zeros((0, h))
     cal_mask = w.observed_mask(cal_origins) if n_val else np.zeros((0, h), bool)
     cal_pred = {}
     if n_val:
-        cal_pred["lstm"] = w.to_levels(_predict(members[:1] if len(members) == 1 else members,
-                                                x_val), cal_origins)
+        cal_pred["lstm"] = w.to_levels(lstm0.forecast(x_val), cal_origins)
         x_fit = w.x_train[: len(w.x_train) - n_val]
         lin_fit = fit_linear(x_fit, w.y_train[: len(x_fit)])
         cal_pred["linear"] = linear_forecasts(lin_fit, w, x_val, cal_origins)
         cal_pred.update(simple_forecasts(w, cal_origins))
     intervals, coverage = {}, {}
     n_cal = max(n_val, 30)
+
+    def unit(origins):
+        """Errors in units of the level at the origin for a series modelled as returns (a
+        price's errors grow with the price), else in the series' units."""
+        if w.target == "returns":
+            return w.levels[origins][:, None]
+        return np.ones((len(origins), 1))
+
     for name in names:
         if name not in cal_pred and n_val:
             continue  # statsforecast's models: no calibration windows of their own
         cal_err = (np.where(cal_mask, np.abs(cal_pred[name] - cal_actual), np.nan)
-                   if n_val else np.zeros((0, h)))
-        test_err = np.where(mask, np.abs(predictions[name] - actual), np.nan)
+                   / unit(cal_origins) if n_val else np.zeros((0, h)))
+        test_err = np.where(mask, np.abs(predictions[name] - actual), np.nan) / unit(
+            w.test_origins)
         widths = interval_widths(cal_err, cal_origins, test_err, w.test_origins, starts,
-                                 config.levels, n_cal)
+                                 config.levels, n_cal) * unit(w.test_origins)[None]
         intervals[name], coverage[name] = {}, {}
         for i, level in enumerate(config.levels):
             lower, upper = predictions[name] - widths[i], predictions[name] + widths[i]
@@ -403,17 +479,17 @@ def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
                 "per_step": [float(inside[:, j][mask[:, j]].mean() * 100) for j in range(h)],
             }
 
-    future = _future(config, w, members, linear, names, predictions, actual, mask, cal_pred,
+    future = _future(config, *last, w, names, predictions, actual, mask, cal_pred,
                      cal_actual, cal_mask, cal_origins, n_cal)
     return ForecastResult(config=config, series=w.series, windows=w, target=w.target,
                           model=model, models=names, metrics=scores, backtest=backtest,
                           per_step=per_step, coverage=coverage, predictions=predictions,
                           intervals=intervals, actual=actual, folds=folds, future=future,
                           train_seconds=train_seconds, baseline_seconds=seconds,
-                          history=history, strategy=config.strategy_h)
+                          history=history, strategy=strategy, strategy_rmse=choice)
 
 
-def _future(config, w, members, linear, names, predictions, actual, mask, cal_pred, cal_actual,
+def _future(config, lstm, linear, w, w0, names, predictions, actual, mask, cal_pred, cal_actual,
             cal_mask, cal_origins, n_cal):
     """The next ``horizon`` values beyond the data, each model with its intervals (from every
     error observed by the end of the data)."""
@@ -421,7 +497,7 @@ def _future(config, w, members, linear, names, predictions, actual, mask, cal_pr
 
     h, n = w.horizon, len(w.levels)
     last = np.array([n - 1])
-    ahead = {"lstm": w.to_levels(_predict(members, w.x_next), last)[0],
+    ahead = {"lstm": w.to_levels(lstm.forecast(w.x_next), last)[0],
              "linear": linear_forecasts(linear, w, w.x_next, last)[0]}
     ahead.update({k: v[0] for k, v in simple_forecasts(w, last).items()})
     for name in config.baselines:
@@ -437,12 +513,15 @@ def _future(config, w, members, linear, names, predictions, actual, mask, cal_pr
         for name in names:
             row[name] = float(ahead[name][k])
             if name in cal_pred or (not cal_pred and name in predictions):
-                errs = np.abs(predictions[name][:, k] - actual[:, k])[mask[:, k]]
+                unit = (lambda o: w.levels[o]) if w.target == "returns" else (lambda o: 1.0)
+                errs = (np.abs(predictions[name][:, k] - actual[:, k])
+                        / unit(w0.test_origins))[mask[:, k]]
                 if name in cal_pred:
-                    cal = np.abs(cal_pred[name][:, k] - cal_actual[:, k])[cal_mask[:, k]]
+                    cal = (np.abs(cal_pred[name][:, k] - cal_actual[:, k])
+                           / unit(cal_origins))[cal_mask[:, k]]
                     errs = np.concatenate([cal, errs])
                 for level in config.levels:
-                    q = conformal_quantile(errs[-n_cal:], level)
+                    q = conformal_quantile(errs[-n_cal:], level) * unit(n - 1)
                     row[f"{name}_lo{level}"] = float(ahead[name][k] - q)
                     row[f"{name}_hi{level}"] = float(ahead[name][k] + q)
         rows.append(row)

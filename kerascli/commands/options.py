@@ -207,10 +207,10 @@ def forecast_options():
                                                                   max_open=True),
                      multiple=True, default=(80, 95), show_default=True,
                      help="Prediction interval coverage in % (repeatable; conformal, per step)."),
-        click.Option(["--strategy-h"], type=click.Choice(config.STRATEGIES_H), default="direct",
+        click.Option(["--strategy-h"], type=click.Choice(config.STRATEGIES_H), default="auto",
                      show_default=True,
-                     help="How the LSTM forecasts --horizon steps: all at once (direct) or one "
-                          "step fed back (recursive)."),
+                     help="How the LSTM forecasts --horizon steps: all at once (direct), one "
+                          "step fed back (recursive), or auto: the better on validation."),
         click.Option(["--baseline", "baselines"], multiple=True, metavar="NAME",
                      help='A statistical peer to include (repeatable): auto-ets, auto-arima '
                           '(pip install "kerascli[forecast]").'),

@@ -22,7 +22,7 @@ PRECISIONS = ("float32", "mixed")
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 TARGETS = ("auto", "levels", "returns", "diff")  # what a series model learns
 FILLS = ("drop", "ffill", "interpolate")  # null cells of a series
-STRATEGIES_H = ("direct", "recursive")  # how a series model forecasts several steps
+STRATEGIES_H = ("auto", "direct", "recursive")  # how the LSTM forecasts several steps
 MAX_REPEATS = 100
 
 
@@ -162,7 +162,7 @@ class ForecastConfig:
     backtest: int = 5  # origins (blocks of the test period); 1 = the single split
     refit: bool = False  # fit every model again at each origin
     levels: tuple = (80, 95)  # conformal prediction intervals, in %
-    strategy_h: str = "direct"  # how the LSTM forecasts several steps: direct or recursive
+    strategy_h: str = "auto"  # direct, recursive, or auto: the better on validation
     baselines: tuple = ()  # statsforecast models (auto-ets, auto-arima)
     ensemble: int = 1  # LSTMs trained with consecutive seeds, averaged
 
@@ -189,7 +189,7 @@ class ForecastConfig:
         return cls(train=TrainConfig.from_dict(stored["train"]),
                    backtest=int(stored.get("backtest", 1)), refit=bool(stored.get("refit")),
                    levels=tuple(stored.get("levels") or (80, 95)),
-                   strategy_h=stored.get("strategy_h", "direct"),
+                   strategy_h=stored.get("strategy_h", "auto"),
                    baselines=tuple(stored.get("baselines") or ()),
                    ensemble=int(stored.get("ensemble", 1)))
 
