@@ -36,6 +36,7 @@ class Param:
     default: Any
     help: str
     choices: Optional[tuple] = None
+    minimum: int = 1  # the smallest value an "int" option takes
 
 
 @dataclass(frozen=True)

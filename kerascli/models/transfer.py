@@ -66,9 +66,10 @@ INFO = ModelInfo(
               "from scratch) or a weights file FILE.h5 for the base."),
         Param("fine_tune_layers", "int", 20,
               "Layers at the top of the base unfrozen after the head is trained (0: keep the "
-              "base frozen). Batch norm layers stay frozen."),
+              "base frozen). Batch norm layers stay frozen.", minimum=0),
         Param("fine_tune_epochs", "int", 5,
-              "Epochs of fine-tuning after --epochs of training the head alone."),
+              "Epochs of fine-tuning after --epochs of training the head alone (0: none).",
+              minimum=0),
         Param("fine_tune_lr", "float", 1e-5, "Learning rate while fine-tuning."),
         Param("dropout", "float", 0.2, "Dropout before the new classification layer."),
     ),
