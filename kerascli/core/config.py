@@ -287,8 +287,9 @@ def check_param(model, param, value):
             raise UserError(f"{option}: give positive layer sizes such as 256,128 (model {model}).")
     elif param.type == "int":
         value = int(value)
-        if value < 1:
-            raise UserError(f"{option} {value}: must be at least 1 (model {model}).")
+        lowest = getattr(param, "minimum", 1)
+        if value < lowest:
+            raise UserError(f"{option} {value}: must be at least {lowest} (model {model}).")
     elif param.type == "float":
         value = float(value)
         if param.name == "dropout" and not 0 <= value < 1:
