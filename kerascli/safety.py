@@ -4,7 +4,7 @@
   would run arbitrary Python (a ``Lambda`` layer holding a pickled function) is refused with
   one line unless the user passes ``--unsafe``; a model naming custom classes kerascli does not
   know is refused too (nothing is imported to find them). Keras' own ``.h5`` loader honours
-  ``safe_mode`` since keras 3.11 (advisory GHSA-36rr-ww3j-vrjv).
+  ``safe_mode`` since keras 3.11.3 (PR 21602, advisory GHSA-36rr-ww3j-vrjv): the floor in pyproject.
 """
 from pathlib import Path
 
