@@ -14,6 +14,8 @@ instant). The routes:
 Bad requests get a 4xx JSON ``{"error": "one sentence"}``. Predictions run in a worker thread,
 one at a time (a lock around the model), so the event loop keeps accepting requests.
 """
+import csv
+import io
 import json
 import math
 import threading
@@ -78,30 +80,37 @@ def describe(run, name):
             "test_metrics": (run.metrics or {}).get("metrics")}
     if kind == "table":
         names = (record.get("dataset") or {}).get("feature_names")
-        info["features"] = [{"name": n, "min": lo, "max": hi} for n, lo, hi in
-                            zip(names or [f"x{i + 1}" for i in range(shape[0])],
+        kinds = (record.get("dataset") or {}).get("column_kinds") or ["numeric"] * shape[0]
+        info["features"] = [{"name": n, "kind": k, "min": lo, "max": hi} for n, k, lo, hi in
+                            zip(names or [f"x{i + 1}" for i in range(shape[0])], kinds,
                                 *training_ranges(run, shape[0]))]
         info["named_features"] = bool(names)
+        info["text_cells"] = bool((record.get("dataset") or {}).get("column_kinds"))
     return info
 
 
 def training_ranges(run, n_features):
-    """Per feature (min, max) over the training rows, when the run's data can still be read."""
+    """Per feature (min, max) over the training rows, when the run's data can still be read
+    (None for a column that is not numeric)."""
+    import pandas as pd
+
+    none = [None] * n_features
     if not run.record:
-        return [None] * n_features, [None] * n_features
+        return none, none
     try:
         x = inference.test_dataset(run).x_train
     except UserError:  # the data moved or is gone: the form still works, without ranges
-        return [None] * n_features, [None] * n_features
+        return none, none
+    frame = pd.DataFrame(x).apply(pd.to_numeric, errors="coerce")
+
     def shown(v):  # without float32 noise: 4.3, not 4.300000190734863
-        return float(f"{v:.6g}")
-    return [shown(v) for v in x.min(axis=0)], [shown(v) for v in x.max(axis=0)]
+        return None if pd.isna(v) else float(f"{v:.6g}")
+    return [shown(v) for v in frame.min()], [shown(v) for v in frame.max()]
 
 
 def png_data_url(x):
     """An HxWxC uint8 array as a ``data:image/png;base64,...`` URL."""
     import base64
-    import io
 
     import numpy as np
     from PIL import Image
@@ -154,6 +163,7 @@ def json_rows(body, description):
     if not isinstance(payload, list) or not payload:
         raise BadRequest(400, "no rows; send {\"rows\": [{feature: value, ...}, ...]} with at "
                               "least one row.")
+    kinds = {f["name"]: f["kind"] for f in description["features"]}
     table = []
     for i, row in enumerate(payload, start=1):
         if isinstance(row, dict):
@@ -172,15 +182,20 @@ def json_rows(body, description):
             values = row
         else:
             raise BadRequest(400, f"row {i}: give an object by feature name or a list of "
-                                  f"{len(names)} numbers.")
+                                  f"{len(names)} values.")
         for name, value in zip(names, values):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not math.isfinite(value):
+            number = isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and math.isfinite(value)
+            text = kinds[name] != "numeric" and isinstance(value, str)
+            empty = description["text_cells"] and value is None  # an empty cell, as in a CSV
+            if not (number or text or empty):
                 raise BadRequest(400, f"row {i}, feature {name!r}: {value!r} is not a finite "
-                                      "number.")
-        table.append(values)
-    text = "\n".join([",".join(names)] + [",".join(repr(v) for v in r) for r in table]) + "\n"
-    return inference.Upload("rows.csv", text.encode()), top_k
+                                      f"number{' or text' if kinds[name] != 'numeric' else ''}.")
+        table.append(["" if v is None else repr(v) if isinstance(v, float) else v
+                      for v in values])
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([names] + table)
+    return inference.Upload("rows.csv", text.getvalue().encode()), top_k
 
 
 async def read_body(request, max_bytes):
