@@ -112,7 +112,8 @@ def test_old_spellings_still_work_as_hidden_aliases(tmp_path):
 
 def options_table():
     """The README's options table, rendered from the commands themselves."""
-    columns = ["train MODEL", "compare MODEL", "forecast", "evaluate", "predict", "datasets"]
+    columns = ["train MODEL", "compare MODEL", "forecast", "evaluate", "predict", "datasets",
+               "serve"]
     by_column = {}
     for path, command in every_command():
         column = path if path in columns else " ".join(path.split()[:1] + ["MODEL"])
@@ -141,7 +142,7 @@ def options_table():
                 cells.append(f"all but {missing[0]}" if len(missing) == 1 else ", ".join(have))
         lines.append(f"| {flags} | " + " | ".join(cells) + " |")
     lines.append("| the model's own: `--hidden`, `--dropout`, `--units` ... (`kerascli train "
-                 "MODEL --help`) | x | x | lstm's | | | |")
+                 "MODEL --help`) | x | x | lstm's | | | | |")
     return "\n".join(lines)
 
 
