@@ -2,7 +2,8 @@
 
 Each baseline is a recipe (:class:`Baseline`) that builds a scikit-learn :class:`Pipeline`
 for a task and a kind of data: tabular features are standardised (the scaler is fit on the
-training part only, inside the pipeline), images are flattened and divided by 255 (a fixed
+training part only, inside the pipeline; tables with text columns are encoded as the Keras
+model encodes them, by :func:`table_encoding`), images are flattened and divided by 255 (a fixed
 map, nothing is fit), series windows (already scaled on the training part by the dataset)
 are flattened. The settings are the ones a practitioner would choose: ``max_iter``
 high enough to converge, ``n_jobs`` set where the estimator honours it, ``random_state`` =
@@ -23,6 +24,7 @@ from kerascli.errors import UserError
 CLASSIFICATION, REGRESSION = "classification", "regression"
 LARGE_DATA = 20_000  # training rows above which a costly baseline draws a warning
 EARLY_STOPPING_ROWS = 10_000  # MLPs hold out 10% for early stopping from this many rows
+MAX_CATEGORIES = 100  # as kerascli.datasets._tabular: one-hot columns per text column
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,12 @@ def resolve(requested, model, task, n_train=0, warn=None):
     return tuple(found)
 
 
-def make(baseline, task, kind, *, seed, n_jobs=None, n_train=0):
-    """A fresh, unfitted Pipeline: preprocessing fit on the training part only, then the model."""
+def make(baseline, task, kind, *, seed, n_jobs=None, n_train=0, column_kinds=None):
+    """A fresh, unfitted Pipeline: preprocessing fit on the training part only, then the model.
+
+    ``column_kinds`` ("numeric"/"categorical" per column): the rows are raw cell text (a table
+    with text columns or empty cells, see kerascli.datasets._tabular) and are encoded as the
+    Keras model's TableEncoder does: :func:`table_encoding`."""
     from sklearn.compose import TransformedTargetRegressor
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -117,6 +123,8 @@ def make(baseline, task, kind, *, seed, n_jobs=None, n_train=0):
         prep = FunctionTransformer(flatten_pixels)  # fixed map 0-255 -> 0-1, nothing to fit
     elif kind == "series":  # windows (n, lags, 1), already scaled by the dataset: flatten
         prep = FunctionTransformer(flatten_rows)
+    elif column_kinds:
+        prep = table_encoding(column_kinds)
     else:
         prep = StandardScaler()
     model = _estimator(baseline, task, seed, n_jobs, n_train)
@@ -124,6 +132,37 @@ def make(baseline, task, kind, *, seed, n_jobs=None, n_train=0):
         # gradient- and kernel-based regressors need a standardised target, as Keras gets
         model = TransformedTargetRegressor(regressor=model, transformer=StandardScaler())
     return Pipeline([("prep", prep), ("model", model)])
+
+
+def table_encoding(column_kinds, max_categories=MAX_CATEGORIES):
+    """The Keras TableEncoder's encoding as a ColumnTransformer, fitted on the same rows:
+    numeric columns parsed, empty cells filled with the training mean, standardised; text
+    columns one-hot over their ``max_categories`` most frequent training values, anything
+    else (unseen or rarer) in one shared column, as Keras' "unknown" bucket."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+    numeric = [i for i, k in enumerate(column_kinds) if k == "numeric"]
+    categorical = [i for i, k in enumerate(column_kinds) if k == "categorical"]
+    parts = []
+    if numeric:
+        parts.append(("numeric", Pipeline([("parse", FunctionTransformer(parse_numbers)),
+                                           ("fill", SimpleImputer(strategy="mean")),
+                                           ("scale", StandardScaler())]), numeric))
+    if categorical:
+        parts.append(("categorical", OneHotEncoder(handle_unknown="infrequent_if_exist",
+                                                   max_categories=max_categories + 1,
+                                                   sparse_output=False), categorical))
+    return ColumnTransformer(parts)
+
+
+def parse_numbers(cells):
+    """Cells of text -> float64 columns, NaN where a cell is empty."""
+    import numpy as np
+    cells = np.char.strip(np.asarray(cells, dtype=str))
+    return np.where(cells == "", "nan", cells).astype(np.float64)
 
 
 def flatten_pixels(x):

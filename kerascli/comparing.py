@@ -152,7 +152,8 @@ def run_baseline(baseline, dataset, seed, *, n_jobs=None, split_of=None):
     from kerascli import baselines
 
     pipeline = baselines.make(baseline, dataset.task, dataset.kind, seed=seed, n_jobs=n_jobs,
-                              n_train=len(dataset.x_train))
+                              n_train=len(dataset.x_train),
+                              column_kinds=dataset.extra.get("column_kinds"))
     x_train, y_train, x_test, y_test = (dataset.x_train, dataset.y_train, dataset.x_test,
                                         dataset.y_test)
     split = split_of or dataset

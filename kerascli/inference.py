@@ -191,6 +191,12 @@ def evaluate_run(path, spec=None, data_dir=None, cache_dir=None, unsafe=False, l
     run = load_run(path, unsafe=unsafe)
     if run.note and log is not None:
         log(run.note)
+    horizon = (train_config(run).horizon if run.is_series and run.record else None)
+    if horizon and int(run.model.output_shape[-1]) != horizon:
+        raise UserError(f"{run.model_path.parent}: a series model that forecasts one step and "
+                        f"is fed back for {horizon} steps; evaluate scores direct models only: "
+                        f"its test scores are in {run.model_path.parent / 'metrics.json'}, or "
+                        "run kerascli forecast again to re-score it.")
     dataset = test_dataset(run, spec, data_dir, cache_dir)
     metrics = metrics_mod.evaluate(run.model, dataset)
     return {"model_path": str(run.model_path), "dataset": dataset.name, "task": dataset.task,
@@ -229,15 +235,20 @@ def image_array(path, input_shape, background=None):
     return x, inverted
 
 
-def table_rows(path, input_shape, feature_names=None):
-    """Read a CSV file's rows as model inputs (feature columns by name when known)."""
+def table_rows(path, input_shape, feature_names=None, column_kinds=None):
+    """Read a CSV file's rows as model inputs (feature columns by name when known).
+
+    ``column_kinds`` (a model trained on a table with text columns or empty cells, whose
+    TableEncoder takes raw cell text): the cells as text, empty ones allowed; a numeric
+    column's cells must still be numbers."""
     import numpy as np
     import pandas as pd
 
     if len(input_shape) != 1:
         raise UserError(f"{path}: this model takes images of shape {input_shape}, not table rows.")
     try:
-        frame = pd.read_csv(path, sep=None, engine="python")
+        # text columns: the cells exactly as written (training saw them so), not re-parsed
+        frame = pd.read_csv(path, sep=None, engine="python", dtype=str if column_kinds else None)
     except FileNotFoundError:
         raise UserError(f"{path}: no such file.") from None
     except (ValueError, OSError, pd.errors.ParserError) as exc:
@@ -252,6 +263,8 @@ def table_rows(path, input_shape, feature_names=None):
     elif frame.shape[1] != input_shape[0]:
         raise DataError(path, f"{frame.shape[1]} columns but the model takes {input_shape[0]} "
                               "features (no config.json names them).")
+    if column_kinds:
+        return _text_rows(path, frame, column_kinds)
     values = frame.apply(pd.to_numeric, errors="coerce")
     if values.isna().to_numpy().any():
         row, col = np.argwhere(values.isna().to_numpy())[0]
@@ -281,6 +294,25 @@ class Upload(io.BytesIO):
     def __str__(self):
         return self.name
 
+
+def _text_rows(path, frame, column_kinds):
+    """Raw cell text (``""`` where empty), checking that numeric columns hold numbers."""
+    import numpy as np
+    import pandas as pd
+
+    if len(frame) == 0:
+        raise DataError(path, "no rows to predict.")
+    cells = frame.astype(object).where(frame.notna(), "")
+    for col, kind in zip(frame.columns, column_kinds):
+        if kind != "numeric":
+            continue
+        text = cells[col].astype(str).str.strip()
+        bad = pd.to_numeric(text.where(text != "", "0"), errors="coerce").isna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(path, f"row {row + 2}, column {col!r}: {text.iloc[row]!r} is not a "
+                                  "number.")
+    return cells.to_numpy(dtype=str)
 
 def predict_files(path, inputs, top_k=3, unsafe=False, log=None):
     """Predict every input (image files, or CSV files of rows) with the saved model.
@@ -315,7 +347,8 @@ def predict(run, inputs, top_k=3, with_inputs=False):
         suffix = item.suffix.lower()
         if suffix in TABLE_SUFFIXES:
             features = (record.get("dataset") or {}).get("feature_names")
-            rows = table_rows(item, run.input_shape, features)
+            rows = table_rows(item, run.input_shape, features,
+                              (record.get("dataset") or {}).get("column_kinds"))
             for i, row in enumerate(rows):
                 entries.append({"input": f"{item}:{i + 2}"})
                 batch.append(row)

@@ -66,7 +66,9 @@ def scaling_layers(dataset, x_fit, y_fit):
     Images: Rescaling(1/255). Tables: Normalization with the training part's mean and
     variance, passed explicitly so they are saved in the layer config; a regression target
     is standardised too and restored by an inverted Normalization, so the model predicts in
-    the target's units. Series (already scaled by their provider): nothing.
+    the target's units. Series (already scaled by their provider): nothing. Tables with text
+    columns or empty cells (raw cell text, ``extra["column_kinds"]``): a TableEncoder adapted
+    on ``x_fit`` (one-hot categories, numbers filled and standardised).
     """
     import numpy as np
     from kerascli.runtime import keras_module
@@ -75,9 +77,15 @@ def scaling_layers(dataset, x_fit, y_fit):
         return [keras.layers.Rescaling(1.0 / 255, name="rescale_pixels")], []
     if dataset.kind != datasets.TABULAR:
         return [], []
-    x = np.asarray(x_fit, dtype=np.float64)
-    pre = [keras.layers.Normalization(mean=x.mean(axis=0).tolist(), variance=x.var(axis=0).tolist(),
-                                      name="standardize_features")]
+    if dataset.extra.get("column_kinds"):
+        from kerascli.models.layers import TableEncoder
+        pre = [TableEncoder.adapted(x_fit, dataset.feature_names, dataset.extra["column_kinds"],
+                                    name="encode_columns")]
+    else:
+        x = np.asarray(x_fit, dtype=np.float64)
+        pre = [keras.layers.Normalization(mean=x.mean(axis=0).tolist(),
+                                          variance=x.var(axis=0).tolist(),
+                                          name="standardize_features")]
     post = []
     if dataset.task == REGRESSION and np.ndim(y_fit) == 1:
         y = np.asarray(y_fit, dtype=np.float64)
@@ -103,6 +111,13 @@ def build_model(cfg, dataset, x_fit=None, y_fit=None):
         n_outputs = dataset.n_classes
     else:
         n_outputs = 1 if len(getattr(dataset.y_train, "shape", ())) < 2 else dataset.y_train.shape[1]
+    if pre and hasattr(pre[0], "output_width"):  # a TableEncoder: raw text rows in
+        from kerascli.runtime import keras_module
+        keras = keras_module()
+        body = module.build((pre[0].output_width,), dataset.task, n_outputs, **cfg.params_dict,
+                            postprocess=post)
+        return keras.Sequential([keras.Input(shape=tuple(dataset.input_shape), dtype="string"),
+                                 pre[0], *body.layers], name=body.name)
     return module.build(tuple(dataset.input_shape), dataset.task, n_outputs,
                         **cfg.params_dict, **extra)
 
@@ -204,6 +219,8 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
         all_callbacks += [partial, resume.backup_callback(run_dir.path)]
     all_callbacks += list(callbacks)
     if not quiet:
+        for note in dataset.extra.get("notes", ()):  # what a table's encoding filled or capped
+            print(f"note: {dataset.source}: {note}", file=sys.stderr)
         model.summary(print_fn=lambda text, *_, **__: print(text, file=sys.stderr))
         plan = getattr(models.get(cfg.model), "fine_tune", lambda c: None)(cfg)  # transfer
         progress = callbacks_mod.progress_callback(cfg.epochs + (plan[0] if plan else 0),

@@ -19,6 +19,8 @@ def predict_outputs(model, x, batch_size=256):
     from kerascli.core import pipeline
     if pipeline.is_streamed(x):
         x = pipeline.image_batches(x, batch_size=batch_size)
+    elif getattr(x, "dtype", None) is not None and x.dtype.kind in "USO":
+        x = pipeline.tensorflow().constant(x)  # raw table text: Keras' array adapter takes no strings
     return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
 
 

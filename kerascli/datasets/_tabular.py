@@ -1,9 +1,19 @@
 """Turn a table (pandas DataFrame) into a :class:`Dataset`: choose label and features, check
-types, and split with a fixed seed (stratified for classification). Shared by iris and csv."""
+types, and split with a fixed seed (stratified for classification). Shared by iris and csv.
+
+A table of numbers gives float32 rows. A table with a text (categorical) feature column, or
+with empty cells in a numeric one, gives the raw cell text instead (a string array) and
+``extra["column_kinds"]`` ("numeric"/"categorical" per feature): the model encodes it itself
+(kerascli.models.layers.TableEncoder: StringLookup one-hot, unknown categories in their own
+bucket, empty numbers filled with the training mean), and so do the baselines
+(kerascli.baselines: a ColumnTransformer). ``extra["notes"]`` says what was filled or capped.
+"""
 from kerascli.datasets import CLASSIFICATION, REGRESSION, TABULAR, Dataset
 from kerascli.errors import DataError
 
 MAX_CLASSES = 100  # a non-numeric label with more distinct values than this is not a class label
+MAX_CATEGORIES = 100  # a text feature column one-hot encodes at most this many categories
+NUMERIC, CATEGORICAL = "numeric", "categorical"  # feature column kinds (Dataset.extra)
 
 
 def from_frame(frame, *, name, source, label, features=None, test_size=0.2, seed=42):
@@ -21,23 +31,44 @@ def from_frame(frame, *, name, source, label, features=None, test_size=0.2, seed
         raise DataError(source, f"no column {missing[0]!r}; columns are: {', '.join(columns)}.")
     if not features:
         raise DataError(source, "no feature columns besides the label.")
+    kinds, notes = [], []
     for col in features:
         values = pd.to_numeric(frame[col], errors="coerce")
-        bad = values.isna() & frame[col].notna()
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(source, f"column {col!r} is not numeric (row {row + 2}: "
-                                    f"{frame[col].iloc[row]!r}); drop it with --features.")
+        text = values.isna() & frame[col].notna()
+        if frame[col].isna().all():
+            raise DataError(source, f"column {col!r} has only empty cells; drop it with "
+                                    "--features.")
+        if text.any() and text.sum() * 2 <= frame[col].notna().sum():
+            # mostly numbers: a stray word is a typo to fix, not a category
+            row = int(np.flatnonzero(text.to_numpy())[0])
+            raise DataError(source, f"column {col!r} is not numeric at row {row + 2} "
+                                    f"({frame[col].iloc[row]!r}) though most of its cells are "
+                                    "numbers; fix the cell, or drop the column with --features.")
+        if text.any():  # text: a categorical column
+            kinds.append(CATEGORICAL)
+            distinct = frame[col].nunique(dropna=False)
+            if distinct > MAX_CATEGORIES:
+                notes.append(f"column {col!r} has {distinct} distinct values: the "
+                             f"{MAX_CATEGORIES} most frequent in the training rows are encoded, "
+                             "the others share the unknown bucket.")
+            continue
+        kinds.append(NUMERIC)
         if values.isna().any():
-            row = int(np.flatnonzero(values.isna().to_numpy())[0])
-            raise DataError(source, f"column {col!r} has an empty cell at row {row + 2}; "
-                                    "fill or remove it.")
+            notes.append(f"column {col!r} has {int(values.isna().sum())} empty cell(s) (first "
+                         f"at row {int(np.flatnonzero(values.isna().to_numpy())[0]) + 2}): "
+                         "filled with the mean of the training rows, inside the model.")
         frame[col] = values
     y_raw = frame[label]
     if y_raw.isna().any():
         row = int(np.flatnonzero(y_raw.isna().to_numpy())[0])
         raise DataError(source, f"label column {label!r} has an empty cell at row {row + 2}.")
-    x = frame[features].to_numpy(dtype=np.float32)
+    encoded = CATEGORICAL in kinds or bool(notes)
+    if encoded:
+        # raw cell text, as a CSV holds it: the model's TableEncoder layer parses, imputes and
+        # one-hot encodes it, so a saved model takes raw rows (see kerascli.models.layers)
+        x = np.stack([text_cells(frame[col]) for col in features], axis=1)
+    else:
+        x = frame[features].to_numpy(dtype=np.float32)
     numeric_label = pd.api.types.is_numeric_dtype(y_raw)
     is_float_label = numeric_label and not np.all(np.mod(y_raw.to_numpy(dtype=float), 1) == 0)
     if numeric_label and (is_float_label or y_raw.nunique() > 20):
@@ -60,7 +91,21 @@ def from_frame(frame, *, name, source, label, features=None, test_size=0.2, seed
     return Dataset(name=name, task=task, kind=TABULAR, x_train=x_train, y_train=y_train,
                    x_test=x_test, y_test=y_test, input_shape=(x.shape[1],), source=str(source),
                    class_names=class_names, feature_names=tuple(features),
-                   extra={"label": label, "test_size": test_size, "split_seed": seed})
+                   extra={"label": label, "test_size": test_size, "split_seed": seed,
+                          **({"column_kinds": kinds, "notes": notes} if encoded else {})})
+
+
+def text_cells(column):
+    """A column's cells as text (``""`` for an empty one; numbers as Python writes them)."""
+    import numpy as np
+    import pandas as pd
+
+    def cell(value):
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return ""
+        return value if isinstance(value, str) else repr(value.item() if hasattr(value, "item")
+                                                          else value)
+    return np.array([cell(v) for v in column.to_numpy(dtype=object)], dtype=str)
 
 
 def split(x, y, *, task, test_size, seed, source):

@@ -1,14 +1,17 @@
-"""A CSV table given by path: numeric feature columns plus a label column chosen by name.
+"""A CSV table given by path: feature columns (numbers or text) plus a label column by name.
 
 ``--dataset table.csv --label price`` (every other column a feature) or ``--features a,b``.
 A label with few whole-number or text values is a class label (classification); other
-numeric labels are regression targets. A ``.tsv`` file is read tab-separated. A seeded
+numeric labels are regression targets; a text label's values are the class names. Text
+feature columns are categories, one-hot encoded inside the model (unknown values at predict
+time fall in an "unknown" bucket); empty cells of numeric columns are filled with the mean of
+the training rows (see datasets/_tabular.py). A ``.tsv`` file is read tab-separated. A seeded
 split holds out ``test_size`` (stratified for classes).
 """
 from kerascli.datasets import CLASSIFICATION, TABULAR, DatasetInfo
 
 INFO = DatasetInfo(name="csv", kind=TABULAR, task=CLASSIFICATION,
-                   summary="a CSV table: numeric features + a label column (--dataset FILE --label COL)",
+                   summary="a CSV table: numeric or text features + a label column (--dataset FILE --label COL)",
                    needs_path=True)
 
 

@@ -66,3 +66,94 @@ class SmoothedSparseCategoricalCrossentropy(keras.losses.Loss):
 
     def get_config(self):
         return {**super().get_config(), "label_smoothing": self.label_smoothing}
+
+
+@keras.saving.register_keras_serializable(package="kerascli")
+class TableEncoder(keras.layers.Layer):
+    """Raw table rows (strings, one per column, as a CSV holds them) -> one float vector.
+
+    ``columns``: one dict per input column, in order: ``{"name", "kind": "numeric", "mean",
+    "variance"}`` (parsed as a number; an empty cell takes the training mean; then
+    standardised by Keras' Normalization) or ``{"name", "kind": "categorical",
+    "vocabulary", "unknown_slot"}`` (Keras' StringLookup, one-hot). A value outside the
+    vocabulary falls in the "unknown" bucket: its own one-hot slot when the training rows
+    had such values (a column capped at its most frequent values), else all zeros (a slot no
+    training row used would keep its random initial weight). Everything is in the config (no weights), so a saved .h5 reloads
+    with ``import kerascli; keras.models.load_model(...)``. Make one with :meth:`adapted`.
+    """
+
+    def __init__(self, columns, **kwargs):
+        super().__init__(**kwargs)
+        self.columns = [dict(c) for c in columns]
+        numeric = [c for c in self.columns if c["kind"] == "numeric"]
+        self.numeric_index = [i for i, c in enumerate(self.columns) if c["kind"] == "numeric"]
+        self.fill = [float(c["mean"]) for c in numeric]
+        self.normalize = (keras.layers.Normalization(
+            mean=self.fill, variance=[float(c["variance"]) or 1.0 for c in numeric],
+            name="standardize_numbers") if numeric else None)
+        self.lookups = [(i, keras.layers.StringLookup(vocabulary=list(c["vocabulary"]),
+                                                      num_oov_indices=1, output_mode="one_hot",
+                                                      name=f"categories_{i}"))
+                        for i, c in enumerate(self.columns) if c["kind"] == "categorical"]
+
+    @classmethod
+    def adapted(cls, rows, names, kinds, max_categories=100, **kwargs):
+        """A TableEncoder fitted on ``rows`` (the training part): numeric means and variances
+        over the non-empty cells, each text column's vocabulary by StringLookup.adapt (the
+        ``max_categories`` most frequent values)."""
+        import numpy as np
+        columns = []
+        for i, (name, kind) in enumerate(zip(names, kinds)):
+            cells = np.asarray(rows)[:, i]
+            if kind == "numeric":
+                values = parse_numbers(cells)
+                seen = values[~np.isnan(values)]
+                columns.append({"name": name, "kind": kind,
+                                "mean": float(seen.mean()) if seen.size else 0.0,
+                                "variance": float(seen.var()) if seen.size else 1.0})
+            else:
+                lookup = keras.layers.StringLookup(max_tokens=max_categories + 1,
+                                                   num_oov_indices=1)
+                lookup.adapt(cells)
+                vocabulary = [str(v) for v in lookup.get_vocabulary()[1:]]
+                columns.append({"name": name, "kind": kind, "vocabulary": vocabulary,
+                                "unknown_slot": bool(len(set(cells)) > len(vocabulary))})
+        return cls(columns, **kwargs)
+
+    def build(self, input_shape):
+        if self.normalize is not None:
+            self.normalize.build((None, len(self.numeric_index)))
+        for _, lookup in self.lookups:
+            lookup.build((None, 1))
+        self.built = True
+
+    def call(self, rows):
+        import tensorflow as tf  # string parsing has no keras.ops counterpart
+        parts = []
+        if self.numeric_index:
+            cells = tf.strings.strip(tf.gather(rows, self.numeric_index, axis=1))
+            values = tf.strings.to_number(tf.where(cells == "", "nan", cells), tf.float32)
+            values = tf.where(tf.math.is_nan(values), tf.constant([self.fill], tf.float32), values)
+            parts.append(tf.cast(self.normalize(values), tf.float32))
+        for i, lookup in self.lookups:
+            onehot = tf.cast(lookup(rows[:, i:i + 1]), tf.float32)
+            parts.append(onehot if self.columns[i].get("unknown_slot") else onehot[:, 1:])
+        return tf.cast(tf.concat(parts, axis=1), self.compute_dtype)
+
+    @property
+    def output_width(self):
+        return len(self.numeric_index) + sum(len(c["vocabulary"]) + bool(c.get("unknown_slot"))
+                                             for c in self.columns if c["kind"] == "categorical")
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.output_width)
+
+    def get_config(self):
+        return {**super().get_config(), "columns": self.columns}
+
+
+def parse_numbers(cells):
+    """Cells of text -> float64, NaN for an empty one."""
+    import numpy as np
+    cells = np.char.strip(np.asarray(cells, dtype=str))
+    return np.where(cells == "", "nan", cells).astype(np.float64)

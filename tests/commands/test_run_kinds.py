@@ -13,7 +13,7 @@ from kerascli.cli import cli
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "forecast"))
 from _forecast_data import noisy_sine, write_series_csv  # noqa: E402
 
-SERIES = ["--lags", "8", "--horizon", "2", "-e", "2", "-b", "32", "--units", "4",
+SERIES = ["--lags", "8", "--horizon", "1", "-e", "2", "-b", "32", "--units", "4",
           "--target", "levels", "--seed", "1"]
 
 
