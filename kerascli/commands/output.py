@@ -43,6 +43,11 @@ def format_value(value, digits=4):
     return str(value)
 
 
+def plural(n, word, words=None):
+    """'1 epoch', '2 epochs', '1,437 examples': a count with its noun, thousands separated."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
 def table(rows, columns=None, title=None):
     """A rich Table from a list of dicts (columns default to the first row's keys)."""
     from rich.table import Table

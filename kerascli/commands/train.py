@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from kerascli.commands import options
-from kerascli.commands.output import log
+from kerascli.commands.output import log, warn
 
 
 def make_command(info):
@@ -30,7 +30,8 @@ def make_command(info):
 
 
 def _run(info, kwargs):
-    from kerascli.core import fit, resume
+    from kerascli.core import config, fit, resume
+    from kerascli.commands.output import plural
     from kerascli.core.rundir import RunDir
     from kerascli.core.session import session
     from kerascli.errors import UserError
@@ -47,20 +48,27 @@ def _run(info, kwargs):
         cfg = options.train_config(info, kwargs)
     with session(f"train {info.name}", cfg, info.name, resumed=resumed, log=log) as (
             watch, dataset, run_dir):
+        cfg = config.derive_from_data(cfg, len(dataset.x_train))  # a user's table or folder
+        epochs = (f"up to {plural(cfg.epochs, 'epoch')} (stops after {plural(cfg.patience, "epoch")} without a "
+                  "better loss)" if cfg.patience else plural(cfg.epochs, "epoch"))
         log(f"training {info.name} on {dataset.name}: {len(dataset.x_train):,} training "
-            f"examples, {cfg.epochs} epochs, batch {cfg.batch_size}, {cfg.optimizer} lr "
+            f"examples, {epochs}, batch {cfg.batch_size}, {cfg.optimizer} lr "
             f"{cfg.learning_rate:g}, seed {cfg.seed}")
         result = fit.train(cfg, dataset, run_dir=run_dir, callbacks=[watch.callback(cfg.epochs)])
+    if result.convergence.get("note"):
+        warn(result.convergence["note"])
     show_result(result, as_json)
 
 
 def show_result(result, as_json):
-    from kerascli.commands.output import emit_json, metrics_table, print_table, stdout_console
+    from kerascli.commands.output import (emit_json, metrics_table, plural, print_table,
+                                          stdout_console)
 
     if as_json:
         emit_json({"model": result.config.model, "dataset": result.dataset.get("name"),
                    "task": result.dataset.get("task"), "metrics": result.metrics,
-                   "epochs_run": result.epochs_run, "n_params": result.n_params,
+                   "epochs_run": result.epochs_run, "convergence": result.convergence,
+                   "n_params": result.n_params,
                    "train_seconds": round(result.train_seconds, 3),
                    "predict_seconds": round(result.predict_seconds, 3),
                    "run_dir": str(result.run_dir), "artifacts": result.artifacts,
@@ -68,7 +76,7 @@ def show_result(result, as_json):
         return
     console = stdout_console()
     title = (f"{result.config.model} on {result.dataset.get('name')}: test set "
-             f"({result.dataset.get('n_test'):,} examples, {result.epochs_run} epochs, "
+             f"({result.dataset.get('n_test'):,} examples, {plural(result.epochs_run, 'epoch')}, "
              f"{result.train_seconds:.1f} s)")
     print_table(metrics_table(result.metrics, title=title), console)
     console.print(f"run directory: {result.run_dir}")

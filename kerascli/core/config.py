@@ -72,6 +72,10 @@ class TrainConfig:
     strategy: str = "auto"
     precision: str = "float32"  # float32 or mixed (GPU only)
     jit: Optional[bool] = None  # XLA; None: Keras' per-device default (off on CPU)
+    # a user's CSV table or image folder: settings derived from the data once it is loaded
+    # (derive_from_data), and early stopping after `patience` epochs without improvement
+    auto: tuple = ()  # names still to derive: "batch_size", "epochs"
+    patience: Optional[int] = None  # None: train all `epochs`
 
     @property
     def params_dict(self):
@@ -260,6 +264,13 @@ def make_config(model, dataset=None, *, epochs=None, batch_size=None, learning_r
             return given
         return recipe_defaults.get(name, per_dataset.get(name, getattr(info, name)))
 
+    # a user's CSV table or image folder has no measured defaults: the batch size and the
+    # number of epochs come from its size once loaded (derive_from_data), with early stopping
+    if user_data(model, dataset):
+        options.setdefault("auto", tuple(
+            name for name, given in (("batch_size", batch_size), ("epochs", epochs))
+            if given is None and name not in recipe_defaults and name not in per_dataset))
+
     if dataset == info.default_dataset and not options.get("label") and not options.get("features"):
         for key, value in info.dataset_options.items():
             options.setdefault(key, value)
@@ -276,6 +287,48 @@ def make_config(model, dataset=None, *, epochs=None, batch_size=None, learning_r
                       **options)
     validate(cfg)
     return cfg
+
+
+def user_data(model, dataset):
+    """True for a CSV table or an image folder given by path (not a series, not a registry
+    dataset): data without measured defaults."""
+    name = datasets.resolve(str(dataset))[0]
+    accepts = models.get(model).INFO.accepts
+    return (name == "csv" and datasets.TABULAR in accepts) or name == "images"
+
+
+# Data-derived defaults (derive_from_data). An epoch of at least MIN_STEPS_PER_EPOCH gradient
+# steps, a batch no larger than the model's default; at most MAX_STEPS steps in all (and
+# between the model's default epochs and MAX_EPOCHS), stopped early after PATIENCE_STEPS steps
+# (PATIENCE_EPOCHS bounds) without a better loss: houses.csv (240 rows) went from 40 steps
+# and 7% accuracy to convergence with these.
+MIN_STEPS_PER_EPOCH = 16
+MIN_BATCH = 8
+MAX_STEPS = 20_000
+MAX_EPOCHS = 1_000
+PATIENCE_STEPS = 300
+PATIENCE_EPOCHS = (5, 25)
+
+
+def derive_from_data(cfg, n_train):
+    """``cfg`` with the settings named in ``cfg.auto`` chosen for ``n_train`` training
+    examples (before the validation hold-out), and ``patience`` set when the epochs were."""
+    if not cfg.auto:
+        return cfg
+    info = models.get(cfg.model).INFO
+    n_fit = max(1, int(n_train * (1 - cfg.validation_split)))
+    batch_size = cfg.batch_size
+    if "batch_size" in cfg.auto:
+        batch_size = MIN_BATCH
+        while batch_size * 2 <= min(info.batch_size, n_fit / MIN_STEPS_PER_EPOCH):
+            batch_size *= 2
+    steps = math.ceil(n_fit / batch_size)
+    changes = {"batch_size": batch_size, "auto": ()}
+    if "epochs" in cfg.auto:
+        changes["epochs"] = min(MAX_EPOCHS, max(cfg.epochs, math.ceil(MAX_STEPS / steps)))
+        low, high = PATIENCE_EPOCHS
+        changes["patience"] = min(high, max(low, math.ceil(PATIENCE_STEPS / steps)))
+    return dataclasses.replace(cfg, **changes)
 
 
 def check_param(model, param, value):

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from kerascli import datasets, models
-from kerascli.core import data, devices, metrics as metrics_mod
+from kerascli.core import config, convergence, data, devices, metrics as metrics_mod
 from kerascli.core.config import TrainConfig
 from kerascli.core.rundir import RunDir
 from kerascli.errors import Diverged
@@ -48,6 +48,7 @@ class TrainResult:
     dataset: dict = field(default_factory=dict)  # Dataset.describe()
     run_dir: Optional[Path] = None
     artifacts: dict = field(default_factory=dict)  # name -> path written
+    convergence: dict = field(default_factory=dict)  # core.convergence.report
 
     @property
     def y_pred(self):
@@ -118,8 +119,11 @@ def build_model(cfg, dataset, x_fit=None, y_fit=None):
                             postprocess=post)
         return keras.Sequential([keras.Input(shape=tuple(dataset.input_shape), dtype="string"),
                                  pre[0], *body.layers], name=body.name)
-    return module.build(tuple(dataset.input_shape), dataset.task, n_outputs,
-                        **cfg.params_dict, **extra)
+    model = module.build(tuple(dataset.input_shape), dataset.task, n_outputs,
+                         **cfg.params_dict, **extra)
+    if hasattr(module, "initialize"):  # a closed-form start (linreg: least squares)
+        module.initialize(model, x_fit, y_fit)
+    return model
 
 
 def compile_model(model, cfg, task, steps_per_epoch, jit_compile=None, steps_per_execution=1):
@@ -191,6 +195,7 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
 
     keras = runtime.keras_module()
     data.check_task(cfg.model, dataset)
+    cfg = config.derive_from_data(cfg, len(dataset.x_train))  # a user's table or folder
     tensorboard.check_available(cfg.tensorboard)  # one line now, not a traceback inside fit()
     runtime.seed_everything(cfg.seed)
     run = devices.resolve_runtime(cfg)
@@ -217,7 +222,9 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
         partial, earlier_history = resume.history_callback(run_dir.path, first_epoch)
         # the history first: it may run ahead of the backup (cut on resume), never behind
         all_callbacks += [partial, resume.backup_callback(run_dir.path)]
-    all_callbacks += list(callbacks)
+    all_callbacks += convergence.callbacks(
+        cfg, x_val is not None, initial_loss=_initial_loss(cfg, model, x_fit, y_fit, x_val, y_val)
+    ) + list(callbacks)
     if not quiet:
         for note in dataset.extra.get("notes", ()):  # what a table's encoding filled or capped
             print(f"note: {dataset.source}: {note}", file=sys.stderr)
@@ -268,6 +275,7 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
                          y_true=dataset.y_test, outputs=outputs, task=dataset.task,
                          train_seconds=train_seconds, predict_seconds=predict_seconds,
                          n_params=n_params, epochs_run=len(next(iter(history.values()), [])),
+                         convergence=convergence.report(history, cfg.epochs, cfg.patience),
                          config=cfg, dataset=dataset.describe(), run_dir=run_dir)
     if run_dir is not None:
         result.artifacts = save_run(run_dir, result, dataset, finish=finish)
@@ -302,6 +310,18 @@ def _fit_phases(cfg, run, model, x_fit, y_fit, validation, all_callbacks, datase
     more = _fit(tuned, run, model, x_fit, y_fit, validation, all_callbacks, dataset,
                 steps_per_epoch, max(first_epoch, cfg.epochs))
     return {k: list(history.get(k, [])) + list(v) for k, v in more.items()}
+
+
+def _initial_loss(cfg, model, x_fit, y_fit, x_val, y_val):
+    """The watched loss before training, for a model that starts from a closed-form solution
+    (early stopping then keeps those weights unless an epoch beats them); else None."""
+    if not cfg.patience or not hasattr(models.get(cfg.model), "initialize"):
+        return None
+    from kerascli.core import pipeline
+
+    x, y = (x_fit, y_fit) if x_val is None else (x_val, y_val)
+    feed = pipeline.from_arrays(x, y, batch_size=cfg.batch_size, shuffle=False)
+    return float(model.evaluate(feed, verbose=0, return_dict=True)["loss"])
 
 
 def _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset, steps_per_epoch,
@@ -404,6 +424,7 @@ def save_run(run_dir, result, dataset, finish=True):
 def metrics_record(result):
     return {"model": result.config.model, "dataset": result.dataset.get("name"),
             "task": result.dataset.get("task"), "metrics": result.metrics,
-            "epochs_run": result.epochs_run, "train_seconds": round(result.train_seconds, 3),
+            "epochs_run": result.epochs_run, "convergence": result.convergence,
+            "train_seconds": round(result.train_seconds, 3),
             "predict_seconds": round(result.predict_seconds, 3), "n_params": result.n_params,
             "n_train": result.dataset.get("n_train"), "n_test": result.dataset.get("n_test")}
