@@ -109,6 +109,25 @@ def fingerprint(x_train, y_train, x_test, y_test):
 # ---------------------------------------------------------------- running
 
 
+def model_features(tcfg, dataset):
+    """``dataset`` as a table of the features a model's ``feature_extractor(model)`` hook
+    computes (transfer: the frozen base's pooled features, with its preprocessing and
+    weights), for the scikit-learn baselines; same rows, same split."""
+    import dataclasses
+    import numpy as np
+    from kerascli.datasets import TABULAR
+
+    model = fit.build_model(tcfg, dataset)
+    extractor = models.get(tcfg.model).feature_extractor(model)
+
+    def table(x):
+        return np.asarray(metrics.predict_outputs(extractor, x, batch_size=64), dtype=np.float32)
+
+    x_train, x_test = table(dataset.x_train), table(dataset.x_test)
+    return dataclasses.replace(dataset, kind=TABULAR, x_train=x_train, x_test=x_test,
+                               input_shape=(x_train.shape[1],), feature_names=None)
+
+
 def class_outputs(pipeline, x, n_classes):
     """Class probabilities (n, n_classes) from a fitted classifier pipeline, columns placed by
     class index (a class absent from the training part gets a zero column); a model without
@@ -192,11 +211,10 @@ def compare(cfg, dataset=None, *, run_dir=None, log=None, warn=None, quiet=False
         dataset = load_dataset(cfg)
     chosen = chosen_baselines(cfg, dataset, warn=warn)
     # a model may give its baselines other inputs (transfer: the frozen base's features)
-    features = getattr(models.get(cfg.model), "baseline_features", None)
     baseline_data = dataset
-    if features is not None and chosen:
+    if hasattr(models.get(cfg.model), "feature_extractor") and chosen:
         log(f"computing the features {cfg.model} gives its baselines")
-        baseline_data = features(cfg.train, dataset)
+        baseline_data = model_features(cfg.train, dataset)
     keras_entry = Entry(name=f"keras:{cfg.model}", kind="keras", estimator=f"kerascli {cfg.model}",
                         params_counted="Keras weights (model.count_params(), scaling "
                                        "statistics included)")

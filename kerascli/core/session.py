@@ -24,7 +24,7 @@ def session(command, cfg, name, *, resumed=None, log=None, check=None, resumable
         resumable: say in the interruption line how to resume.
     """
     from kerascli import artifacts
-    from kerascli.core import data, devices, distribute, interrupt, resume
+    from kerascli.core import data, devices, distribute, interrupt, pipeline, resume
 
     log = log or (lambda line: None)
     with interrupt.guard(command) as watch:
@@ -41,6 +41,8 @@ def session(command, cfg, name, *, resumed=None, log=None, check=None, resumable
         log(f"loading dataset {cfg.dataset} ...")
         watch.stage = "loading data"
         dataset = data.load_data(cfg)
+        if pipeline.is_streamed(dataset.x_train):  # an image folder: before any model is built
+            pipeline.check_batch_fits(dataset.x_train, cfg.batch_size)
         if check is not None:
             check(dataset)
         if cfg.strategy == "multiworker" and not distribute.is_chief():

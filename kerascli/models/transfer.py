@@ -80,6 +80,8 @@ INFO = ModelInfo(
 def fine_tune(cfg):
     """The second training phase, as (epochs, learning rate), or None (kerascli.core.fit)."""
     params = cfg.params_dict
+    if params.get("weights") in ("none", "", None):  # from scratch: all of it trains at once
+        return None
     if params.get("fine_tune_epochs", 0) > 0 and params.get("fine_tune_layers", 0) > 0:
         return params["fine_tune_epochs"], params["fine_tune_lr"]
     return None
@@ -172,7 +174,8 @@ def make_base(base, input_shape, weights="imagenet"):
         except Exception as exc:  # noqa: BLE001  (h5py and Keras raise many kinds)
             raise DataError(path, f"cannot be loaded as {base} weights without its top "
                                   f"({str(exc).splitlines()[0][:120]}).") from None
-    network.trainable = False
+    # pretrained weights are frozen for the head's phase; from scratch, everything trains
+    network.trainable = weights in ("none", "", None)
     return network
 
 
@@ -226,29 +229,9 @@ def build(input_shape, task, n_outputs, *, base="mobilenetv2", weights="imagenet
 
 
 def feature_extractor(model):
-    """The frozen part of a built transfer model, up to the pooled base features."""
+    """The frozen part of a built transfer model, up to the pooled base features: what
+    ``compare transfer`` fits its scikit-learn baselines on (logistic regression on these
+    is the classic strong baseline)."""
     from kerascli.runtime import keras_module
     keras = keras_module()
     return keras.Model(model.inputs, model.get_layer("pool").output)
-
-
-def baseline_features(cfg, dataset):
-    """``dataset`` as a table of the frozen base's pooled features (preprocessing, ImageNet
-    or given weights, global average pooling), for ``compare transfer``'s scikit-learn
-    baselines: logistic regression on these is the classic strong baseline."""
-    import dataclasses
-    import numpy as np
-    from kerascli.core import metrics
-    from kerascli.datasets import TABULAR
-    model = build(tuple(dataset.input_shape), dataset.task, dataset.n_classes,
-                  **cfg.params_dict)
-    features = feature_extractor(model)
-
-    def table(x):
-        return np.asarray(metrics.predict_outputs(features, x, batch_size=64), dtype=np.float32)
-
-    x_train, x_test = table(dataset.x_train), table(dataset.x_test)
-    return dataclasses.replace(
-        dataset, kind=TABULAR, x_train=x_train, x_test=x_test, input_shape=(x_train.shape[1],),
-        feature_names=None, extra={**dataset.extra, "features": f"{cfg.params_dict['base']} "
-                                                                "frozen, pooled"})

@@ -192,3 +192,38 @@ def test_decoding_a_folder_that_does_not_fit_in_memory_is_refused(tmp_path, monk
     monkeypatch.setattr(images, "available_memory", lambda: 8 * 2 ** 30)
     with pytest.raises(Exception, match="needs 279.4 GiB of memory but 8.0 GiB is available"):
         np.asarray(files)
+
+
+def test_predict_reads_a_sixteen_bit_png_without_binarising_it(tmp_path):
+    from PIL import Image
+    from kerascli import inference
+    ramp = (np.arange(8 * 8, dtype=np.uint32).reshape(8, 8) * 1000).astype(np.uint16)
+    Image.fromarray(ramp).save(tmp_path / "scan.png")
+    x, inverted = inference.image_array(tmp_path / "scan.png", (8, 8, 1))
+    assert not inverted
+    np.testing.assert_array_equal(x[..., 0], np.rint(ramp.astype(float) * 255 / 65535).astype(np.uint8))
+
+
+def test_an_image_size_whose_first_batch_cannot_fit_is_refused_with_the_figure(
+        tmp_path, monkeypatch):
+    from kerascli.core import pipeline
+    from kerascli.errors import UserError
+    files = images.ImageFiles([tmp_path / "a.jpg"] * 100, (10_000, 10_000), 3)
+    monkeypatch.setattr(images, "available_memory", lambda: 16 * 2 ** 30)
+    with pytest.raises(UserError, match="--image-size 10000x10000: one batch of 32 images is "
+                                        "35.8 GiB as float32.*16.0 GiB of memory is available"):
+        pipeline.check_batch_fits(files, 32)
+    pipeline.check_batch_fits(images.ImageFiles([tmp_path / "a.jpg"], (64, 64), 3), 32)
+
+
+def test_train_refuses_image_size_10000_before_building_a_model(tmp_path):
+    from click.testing import CliRunner
+    from kerascli.cli import cli
+    root = tmp_path / "photos"
+    for cls in ("a", "b"):
+        for i in range(3):
+            _save(root / cls / f"{i}.png")
+    result = CliRunner().invoke(cli, ["train", "cnn", "--dataset", str(root), "--image-size",
+                                      "10000", "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2
+    assert "one batch of" in result.output and "GiB as float32" in result.output

@@ -165,3 +165,34 @@ def test_a_weights_file_that_does_not_fit_the_base_is_one_line(tmp_path, weights
         transfer.make_base("mobilenetv2", (32, 32, 3), str(tmp_path / "missing.h5"))
     with pytest.raises(DataError, match="cannot be loaded as vgg16 weights"):
         transfer.make_base("vgg16", (32, 32, 3), str(weights_file))
+
+
+def test_compare_baselines_fit_on_the_frozen_base_features(tmp_path, weights_file):
+    from kerascli import comparing
+    root = _folder(tmp_path / "photos")
+    cfg = core_config.make_config("transfer", str(root), epochs=1, params={
+        "weights": str(weights_file)}, out=str(tmp_path))
+    dataset = core_data.load_data(cfg)
+    table = comparing.model_features(cfg, dataset)
+    assert table.kind == "tabular" and table.x_train.shape == (len(dataset.x_train), 1280)
+    np.testing.assert_array_equal(table.y_test, dataset.y_test)  # same rows, same split
+    base = transfer.make_base("mobilenetv2", (32, 32, 3), str(weights_file))
+    from kerascli.datasets.images import decode_file
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    first = decode_file(dataset.x_test.paths[0], (32, 32))[None].astype("float32")
+    expected = keras.layers.GlobalAveragePooling2D()(
+        base(keras.applications.mobilenet_v2.preprocess_input(first)))
+    np.testing.assert_allclose(table.x_test[0], np.asarray(expected)[0], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_compare_transfer_runs_against_logistic_regression(tmp_path, weights_file):
+    root = _folder(tmp_path / "photos")
+    result = CliRunner().invoke(cli, ["compare", "transfer", "--dataset", str(root), "--weights",
+                                      str(weights_file), "--epochs", "1", "--fine-tune-epochs",
+                                      "0", "--out", str(tmp_path / "runs"), "--json"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    names = [e["name"] for e in json.loads(result.stdout)["models"]]
+    assert names == ["keras:transfer", "sklearn:logistic-regression"]
