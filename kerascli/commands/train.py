@@ -49,7 +49,7 @@ def _run(info, kwargs):
     with session(f"train {info.name}", cfg, info.name, resumed=resumed, log=log) as (
             watch, dataset, run_dir):
         cfg = config.derive_from_data(cfg, len(dataset.x_train))  # a user's table or folder
-        epochs = (f"up to {plural(cfg.epochs, 'epoch')} (stops after {plural(cfg.patience, "epoch")} without a "
+        epochs = (f"up to {plural(cfg.epochs, 'epoch')} (stops after {plural(cfg.patience, 'epoch')} without a "
                   "better loss)" if cfg.patience else plural(cfg.epochs, "epoch"))
         log(f"training {info.name} on {dataset.name}: {len(dataset.x_train):,} training "
             f"examples, {epochs}, batch {cfg.batch_size}, {cfg.optimizer} lr "
