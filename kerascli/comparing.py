@@ -16,8 +16,11 @@ How the numbers are made comparable:
   does to each model, so the models are compared on identical test rows (a paired
   comparison); the split does not vary (official test sets such as MNIST's cannot). The
   best model is the one with the best mean of the primary metric (accuracy, or RMSE for
-  regression); its lead over the runner-up counts as real when it is larger than the sum of
-  their standard deviations (the mean ± std intervals do not overlap).
+  regression). Whether its lead over the runner-up is more than chance is a paired test on
+  the shared test rows, for each seed pair (McNemar's exact test on the rows exactly one of
+  the two gets right; a paired bootstrap of the RMSE difference for regression); the lead is
+  "separable" only when every seed's test gives p < 0.05, else "not separable". Baselines
+  with randomness (random forest, MLP) get the same seeds as the network.
 """
 import hashlib
 import time
@@ -242,6 +245,41 @@ def compare(cfg, dataset=None, *, run_dir=None, log=None, warn=None, quiet=False
 
 # ---------------------------------------------------------------- statistics
 
+ALPHA = 0.05  # a lead is "separable" when every seed pair's paired test gives p below this
+BOOTSTRAP_SAMPLES = 2000
+
+
+def mcnemar(y_true, pred_a, pred_b):
+    """Two-sided p-value of McNemar's exact test: do models a and b err on the same test rows
+    equally often? Only the rows where exactly one of them is right count."""
+    import numpy as np
+    from scipy.stats import binomtest
+
+    y_true = np.asarray(y_true).reshape(-1)
+    right_a = np.asarray(pred_a).reshape(-1) == y_true
+    right_b = np.asarray(pred_b).reshape(-1) == y_true
+    only_a, only_b = int(np.sum(right_a & ~right_b)), int(np.sum(~right_a & right_b))
+    if only_a + only_b == 0:
+        return 1.0
+    return float(binomtest(only_a, only_a + only_b, 0.5).pvalue)
+
+
+def paired_bootstrap(y_true, pred_a, pred_b, samples=BOOTSTRAP_SAMPLES, seed=0):
+    """Two-sided p-value that the RMSEs of a and b differ, by resampling the shared test rows
+    (the same rows for both models in each resample)."""
+    import numpy as np
+
+    y_true = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
+    err_a = ((np.asarray(pred_a, dtype=np.float64).reshape(y_true.shape) - y_true) ** 2).mean(1)
+    err_b = ((np.asarray(pred_b, dtype=np.float64).reshape(y_true.shape) - y_true) ** 2).mean(1)
+    rows = np.random.default_rng(seed).integers(0, len(y_true), (samples, len(y_true)))
+    diffs = np.sqrt(err_a[rows].mean(1)) - np.sqrt(err_b[rows].mean(1))
+    if not np.any(diffs):
+        return 1.0
+    share = min(np.mean(diffs <= 0), np.mean(diffs >= 0))
+    return float(min(1.0, 2 * share))
+
+
 
 def mean_std(values):
     """Mean and sample standard deviation (ddof=1; 0.0 for a single value)."""
@@ -278,18 +316,33 @@ class CompareResult:
         return sorted(self.entries, key=key, reverse=self.higher_is_better)
 
     def verdict(self):
+        """The best model by the mean primary metric, and whether its lead over the runner-up
+        is separable from chance by a paired test on the shared test rows (McNemar's exact
+        test for classification, a paired bootstrap of the RMSE difference for regression),
+        run for every seed pair: separated only when every seed's test says so."""
         ranked = self.ranking()
         best = ranked[0]
         out = {"best": best.name, "runner_up": None, "metric": self.primary,
-               "difference": None, "spread": None, "separated": None}
+               "difference": None, "spread": None, "separated": None, "test": None,
+               "p_value": None, "p_values": None, "alpha": ALPHA}
         if len(ranked) < 2:
             return out
         second = ranked[1]
         m1, s1 = mean_std([r.metrics[self.primary] for r in best.runs])
         m2, s2 = mean_std([r.metrics[self.primary] for r in second.runs])
         out.update(runner_up=second.name, difference=abs(m1 - m2), spread=s1 + s2)
-        if self.config.repeats > 1:
-            out["separated"] = bool(abs(m1 - m2) > s1 + s2)
+        y_true = self.dataset.y_test
+        if any(r.y_pred is None for r in best.runs + second.runs):
+            return out  # no predictions kept: nothing to test
+        if self.task == "classification":
+            test = "McNemar's exact test"
+            p_values = [mcnemar(y_true, a.y_pred, b.y_pred) for a, b in zip(best.runs, second.runs)]
+        else:
+            test = "paired bootstrap of the RMSE difference"
+            p_values = [paired_bootstrap(y_true, a.y_pred, b.y_pred)
+                        for a, b in zip(best.runs, second.runs)]
+        out.update(test=test, p_values=p_values, p_value=max(p_values),
+                   separated=bool(m1 != m2 and max(p_values) < ALPHA))
         return out
 
     def confusion_matrices(self):

@@ -43,8 +43,12 @@ Every model gets the same training rows (scaling fit on them only) and is scored
 same test rows by the same code: accuracy and macro-F1 for classification, RMSE, MAE and
 R2 for regression, with train and predict times and parameter counts. The Keras model
 trains on the whole training part (no validation hold-out), as the baselines do. With
---repeats N each model is trained with N seeds on the same split; the best is marked and
-its lead counts as real when it exceeds the two models' summed standard deviations.
+--repeats N each model is trained with N seeds on the same split. The best is marked; its
+lead over the runner-up is called separable only when a paired test on the shared test rows
+(McNemar's exact test for classification, a paired bootstrap of the RMSE difference for
+regression) gives p < 0.05 for every seed, else "not separable". The Keras model trains to
+convergence: on a CSV or image folder (no measured epochs) it stops once its training loss
+stops improving (it holds out no validation rows, so it sees exactly the baselines' rows).
 
 Default baselines: logreg -> logistic-regression; linreg -> linear-regression; mlp ->
 mlp (MLPClassifier/MLPRegressor); cnn, alexnet, cifar -> logistic-regression and
@@ -138,13 +142,17 @@ def _print_table(doc):
     label = METRIC_LABELS.get(v["metric"], v["metric"])
     line = f"best by {label}: {v['best']}"
     if v["runner_up"]:
-        line += f"; ahead of {v['runner_up']} by {v['difference']:.4f}"
-        if v["separated"] is None:
-            line += " (one seed: run --repeats 3 or more to tell it from training noise)"
-        elif v["separated"]:
-            line += f", more than their spread ({v['spread']:.4f}): a real difference"
+        if not v["difference"]:
+            line = f"{label}: {v['best']} and {v['runner_up']} tie"
         else:
-            line += f", within their spread ({v['spread']:.4f}): not a clear difference"
+            line += f"; ahead of {v['runner_up']} by {v['difference']:.4f}"
+        if v.get("test"):
+            seeds = f"in each of {repeats} seeds" if repeats > 1 else "one seed"
+            verdict = "separable" if v["separated"] else "not separable"
+            line += (f": {verdict} ({v['test']} on the {doc['split']['n_test']:,} shared test "
+                     f"rows, p = {v['p_value']:.3g}, {seeds})")
+            if repeats == 1:
+                line += "; --repeats 3 also tests training noise"
     console.print(line)
     noted = [m for m in doc["models"] if m["warnings"]]
     for m in noted:

@@ -62,7 +62,7 @@ def test_results_json_follows_the_schema(iris_doc):
             "files"} <= set(doc)
     assert doc["primary_metric"] == "accuracy" and doc["higher_is_better"] is True
     assert set(doc["verdict"]) == {"best", "runner_up", "metric", "difference", "spread",
-                                   "separated"}
+                                   "separated", "test", "p_value", "p_values", "alpha"}
     assert sum(m["best"] for m in doc["models"]) == 1
     for m in doc["models"]:
         assert set(m) == MODEL_KEYS, m["name"]
@@ -127,7 +127,8 @@ def test_regression_linreg_on_iris_sepal_to_petal_length(tmp_path):
     assert 0.6 < linear["metrics"]["r2"]["mean"] < 0.95
     best = min(doc["models"], key=lambda m: m["metrics"]["rmse"]["mean"])
     assert best["best"] and doc["verdict"]["best"] == best["name"]
-    assert doc["verdict"]["separated"] is None  # one seed: no spread to judge by
+    assert doc["verdict"]["test"] == "paired bootstrap of the RMSE difference"
+    assert len(doc["verdict"]["p_values"]) == 1 and doc["verdict"]["separated"] in (True, False)
 
 
 def test_plot_has_bars_and_confusion_matrices(tmp_path):

@@ -48,21 +48,54 @@ def test_mean_std_is_the_sample_standard_deviation():
     assert comparing.mean_std([0.5]) == (0.5, 0.0)
 
 
-@pytest.mark.parametrize("best, second, separated", [
-    ([0.90, 0.92, 0.94], [0.80, 0.81, 0.82], True),  # gap 0.11 > spread 0.03
-    ([0.90, 0.95, 1.00], [0.88, 0.90, 0.92], False),  # gap 0.05 < spread 0.07
+def predictions_entry(name, wrong_rows, seeds=3, n=15, truth=None):
+    """An entry whose every seed predicts ``truth`` except on ``wrong_rows``."""
+    truth = np.asarray(truth)
+    runs = []
+    for i in range(seeds):
+        pred = truth.copy()
+        pred[list(wrong_rows)] = 1 - pred[list(wrong_rows)]
+        acc = float(np.mean(pred == truth))
+        runs.append(Run(seed=42 + i, metrics={"accuracy": acc, "macro_f1": acc},
+                        train_seconds=1.0 + i, predict_seconds=0.1, n_params=10,
+                        data_sha256="h", y_pred=pred))
+    return Entry(name=name, kind="sklearn", estimator=name, params_counted="x", runs=runs)
+
+
+@pytest.mark.parametrize("n, wrong_a, wrong_b, separated", [
+    (200, [], range(20), True),  # b errs on 20 rows a gets right: McNemar p ~ 2e-6
+    (30, [], [3], False),  # a one-row lead on 30 rows (the issue's 0.0333): not separable
+    (30, [5], [5], False),  # a tie
 ])
-def test_verdict_separates_a_lead_larger_than_the_spread(best, second, separated):
+def test_verdict_uses_mcnemar_on_the_shared_test_rows(n, wrong_a, wrong_b, separated):
     cfg = compare_config("logreg", repeats=3)
-    result = CompareResult(cfg, tiny_dataset(), [fake_entry("b", second), fake_entry("a", best)])
+    dataset = tiny_dataset(n=4 * n)  # 3/4 train: n test rows
+    truth = dataset.y_test
+    result = CompareResult(cfg, dataset, [predictions_entry("b", wrong_b, truth=truth),
+                                          predictions_entry("a", wrong_a, truth=truth)])
     verdict = result.verdict()
-    assert verdict["best"] == "a" and verdict["runner_up"] == "b"
-    assert verdict["difference"] == pytest.approx(np.mean(best) - np.mean(second))
-    assert verdict["spread"] == pytest.approx(np.std(best, ddof=1) + np.std(second, ddof=1))
+    assert verdict["test"] == "McNemar's exact test" and len(verdict["p_values"]) == 3
     assert verdict["separated"] is separated
-    doc = result.to_dict()
-    assert [m["best"] for m in doc["models"]] == [False, True]
-    assert doc["models"][1]["train_seconds"]["mean"] == pytest.approx(2.0)
+    if wrong_a != wrong_b:
+        assert verdict["best"] == "a" and verdict["runner_up"] == "b"
+        assert verdict["difference"] == pytest.approx(len(wrong_b) / n)
+        doc = result.to_dict()
+        assert [m["best"] for m in doc["models"]] == [False, True]
+        assert doc["models"][1]["train_seconds"]["mean"] == pytest.approx(2.0)
+
+
+def test_mcnemar_and_bootstrap_p_values():
+    truth = np.zeros(100, dtype=int)
+    assert comparing.mcnemar(truth, truth, truth) == 1.0
+    worse = truth.copy()
+    worse[:10] = 1
+    assert comparing.mcnemar(truth, truth, worse) == pytest.approx(2 * 0.5 ** 10)
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=300)
+    close = y + rng.normal(0, 0.1, 300)
+    assert comparing.paired_bootstrap(y, close, y + rng.normal(0, 1.0, 300)) < 0.01
+    assert comparing.paired_bootstrap(y, close, close[::-1][::-1]) == 1.0
+    assert comparing.paired_bootstrap(y, close, y + rng.normal(0, 0.1, 300)) > 0.05
 
 
 def test_regression_ranks_by_lowest_rmse():
