@@ -167,6 +167,9 @@ def test_dataset(run, spec=None, data_dir=None, cache_dir=None):
     else:
         name = record.get("dataset_name") or cfg.dataset
     dataset = datasets.get(name).load(options)
+    if cfg is not None:  # the label read as training read it (--task, linreg's values)
+        from kerascli.core import data as core_data
+        dataset = core_data.apply_task(cfg, dataset)
     if tuple(dataset.input_shape) != run.input_shape:
         raise UserError(f"dataset {dataset.name!r} has inputs of shape {tuple(dataset.input_shape)}"
                         f" but the model expects {run.input_shape}; choose a matching --dataset.")
@@ -180,13 +183,16 @@ def _path(value):
     return Path(value) if value else None
 
 
-def evaluate_run(path, spec=None, data_dir=None, cache_dir=None, unsafe=False, log=None):
+def evaluate_run(path, spec=None, data_dir=None, cache_dir=None, unsafe=False, log=None,
+                 allow_changed_data=False):
     """Reload a saved model and compute the test metrics :func:`kerascli.core.fit.train`
     reported (identical on the same data). Returns a JSON-ready dict.
 
     A compare run is evaluated through its Keras model (RUN/keras), a forecast run's LSTM on
-    its test windows; ``log`` is called with the one line saying so."""
-    from kerascli.core import metrics as metrics_mod
+    its test windows; ``log`` is called with the one line saying so. Data that changed since
+    training (its fingerprint in config.json differs) is refused in one line unless
+    ``allow_changed_data``; then the result says ``data_changed``."""
+    from kerascli.core import fingerprint, metrics as metrics_mod
 
     run = load_run(path, unsafe=unsafe)
     if run.note and log is not None:
@@ -198,10 +204,22 @@ def evaluate_run(path, spec=None, data_dir=None, cache_dir=None, unsafe=False, l
                         f"its test scores are in {run.model_path.parent / 'metrics.json'}, or "
                         "run kerascli forecast again to re-score it.")
     dataset = test_dataset(run, spec, data_dir, cache_dir)
+    changed = None
+    recorded = (run.record or {}).get("data_fingerprint")
+    if spec is None and recorded:  # the run's own data: is it still what it trained on?
+        data_path = _path(((run.record or {}).get("load_options") or {}).get("path"))
+        changed = fingerprint.difference(recorded, fingerprint.record(data_path, dataset))
+        if changed and not allow_changed_data:
+            raise DataError(data_path or dataset.name,
+                            f"the data changed since training ({changed}): its test rows are "
+                            "not the ones this model was tested on, and rows it trained on may "
+                            "now be test rows; restore the data, or pass --allow-changed-data "
+                            "to score anyway.")
     metrics = metrics_mod.evaluate(run.model, dataset)
     return {"model_path": str(run.model_path), "dataset": dataset.name, "task": dataset.task,
             "n_test": int(len(dataset.x_test)), "source": dataset.source, "metrics": metrics,
-            "trained_metrics": run.trained_metrics, "run_command": run.command}
+            "trained_metrics": run.trained_metrics, "run_command": run.command,
+            "data_changed": changed}
 
 
 # ---------------------------------------------------------------- predict

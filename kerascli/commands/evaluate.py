@@ -10,8 +10,8 @@ from kerascli.commands.output import log
 @click.command()
 @click.argument("run", metavar="RUN_DIR_OR_MODEL", type=click.Path(path_type=Path))
 @options.use(options.dataset_option(None), options.unsafe_option(), options.json_option(),
-             options.data_options())
-def command(run, dataset, unsafe, as_json, data_dir, cache_dir):
+             options.data_options(), options.allow_changed_data_option())
+def command(run, dataset, unsafe, as_json, data_dir, cache_dir, allow_changed_data):
     """Reload a saved model and report its test metrics.
 
     RUN_DIR_OR_MODEL is a run directory made by `kerascli train` or a model.h5 file. The
@@ -31,10 +31,17 @@ def command(run, dataset, unsafe, as_json, data_dir, cache_dir):
 
     log(f"evaluating {run} ...")
     result = inference.evaluate_run(run, dataset, data_dir=data_dir, cache_dir=cache_dir,
-                                    unsafe=unsafe, log=log)
+                                    unsafe=unsafe, log=log,
+                                    allow_changed_data=allow_changed_data)
+    if result.get("data_changed"):
+        from kerascli.commands.output import warn
+        warn(f"scored on data that changed since training ({result['data_changed']}); "
+             "these are not the run's test rows (--allow-changed-data).")
     if as_json:
         emit_json(result)
         return
     console = stdout_console()
     title = f"{result['model_path']} on {result['dataset']}: test set ({result['n_test']:,} examples)"
+    if result.get("data_changed"):
+        title += ", DATA CHANGED since training"
     print_table(metrics_table(result["metrics"], title=title), console)

@@ -152,6 +152,10 @@ def table_options():
                                        "series, the column to forecast (default: Close, Adj "
                                        "Close or the only numeric column)."),
         click.Option(["--column", "label_alias"], hidden=True),  # forecast's old spelling
+        click.Option(["--task"], type=click.Choice(config.TASKS),
+                     help="CSV tables: what the label is, overriding the guess (a numeric label "
+                          "with few distinct values reads as classes; a regression-only model "
+                          "such as linreg always reads a numeric label as values)."),
         click.Option(["--features"], type=CommaList(),
                      help="Feature columns of a CSV table, comma-separated (default: all but "
                           "the label)."),
@@ -246,6 +250,12 @@ def resume_option(command):
                               "its last completed epoch, with the options in its config.json.")]
 
 
+def allow_changed_data_option():
+    return [click.Option(["--allow-changed-data"], is_flag=True,
+                         help="Score even when the run's data changed since training (its "
+                              "fingerprint in config.json differs); the output says so.")]
+
+
 def unsafe_option():
     return [click.Option(["--unsafe"], is_flag=True,
                          help="Allow a model whose loading runs Python code stored in the file "
@@ -276,7 +286,7 @@ def network_options(info):
     series_only = info is not None and set(info.accepts) == {"series"}
     table = table_options()
     if series_only:
-        table = [o for o in table if o.name not in ("features", "image_size", "strict")]
+        table = [o for o in table if o.name not in ("features", "image_size", "strict", "task")]
     opts = training_options(info) + output_options() + ([] if series_only else data_options())
     opts += table + (series_options() if info is None or "series" in info.accepts else [])
     opts += runtime_options()
@@ -294,7 +304,8 @@ def use(*groups):
 
 # ---------------------------------------------------------------- options -> TrainConfig
 
-TRAIN_FIELDS = ("validation_split", "seed", "out", "tensorboard", "plot", "label", "features",
+TRAIN_FIELDS = ("validation_split", "seed", "out", "tensorboard", "plot", "label", "task",
+                "features",
                 "image_size", "strict", "data_dir", "cache_dir", "test_size", "lags", "horizon",
                 "target", "fill", "date_column", "season", "covariates", "strategy", "precision",
                 "jit")

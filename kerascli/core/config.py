@@ -24,6 +24,7 @@ TARGETS = ("auto", "levels", "returns", "diff")  # what a series model learns
 FILLS = ("drop", "ffill", "interpolate")  # null cells of a series
 STRATEGIES_H = ("auto", "direct", "recursive")  # how the LSTM forecasts several steps
 MAX_REPEATS = 100
+TASKS = ("classification", "regression")  # --task: what a CSV table's label is
 
 
 def _listify(value):
@@ -54,6 +55,7 @@ class TrainConfig:
     plot: bool = False
     # how the data is read (datasets.LoadOptions); None means the dataset's default
     label: Optional[str] = None  # a table's target column, a series' value column
+    task: Optional[str] = None  # --task; None: a regression-only model's, else the guess
     features: Optional[tuple] = None
     image_size: Optional[tuple] = None
     strict: bool = False  # image folders: refuse undecodable files instead of skipping them
@@ -169,6 +171,8 @@ class ForecastConfig:
     strategy_h: str = "auto"  # direct, recursive, or auto: the better on validation
     baselines: tuple = ()  # statsforecast models (auto-ets, auto-arima)
     ensemble: int = 1  # LSTMs trained with consecutive seeds, averaged
+    early_stopping: Optional[int] = None  # patience (epochs) on the validation loss, or None
+    lag_scores: tuple = ()  # (lags, validation RMSE) pairs when forecast chose --lags
 
     def __post_init__(self):
         if self.backtest < 1:
@@ -186,7 +190,9 @@ class ForecastConfig:
     def to_dict(self):
         return {"train": self.train.to_dict(), "backtest": self.backtest, "refit": self.refit,
                 "levels": list(self.levels), "strategy_h": self.strategy_h,
-                "baselines": list(self.baselines), "ensemble": self.ensemble}
+                "baselines": list(self.baselines), "ensemble": self.ensemble,
+                "early_stopping": self.early_stopping,
+                "lag_scores": [list(p) for p in self.lag_scores]}
 
     @classmethod
     def from_dict(cls, stored):
@@ -195,7 +201,9 @@ class ForecastConfig:
                    levels=tuple(stored.get("levels") or (80, 95)),
                    strategy_h=stored.get("strategy_h", "auto"),
                    baselines=tuple(stored.get("baselines") or ()),
-                   ensemble=int(stored.get("ensemble", 1)))
+                   ensemble=int(stored.get("ensemble", 1)),
+                   early_stopping=stored.get("early_stopping"),
+                   lag_scores=tuple(tuple(p) for p in stored.get("lag_scores") or ()))
 
 
 CONFIGS = {c.COMMAND: c for c in (TrainConfig, CompareConfig, ForecastConfig)}
@@ -368,6 +376,8 @@ def validate(cfg):
         raise UserError(f"--validation-split {cfg.validation_split}: must be in [0, 1).")
     if not 0 < cfg.test_size < 1:
         raise UserError(f"--test-size {cfg.test_size}: must be between 0 and 1, e.g. 0.2.")
+    if cfg.task is not None and cfg.task not in TASKS:
+        raise UserError(f"--task {cfg.task!r}: choose one of {', '.join(TASKS)}.")
     for name, choices in (("strategy", STRATEGIES), ("precision", PRECISIONS),
                           ("target", TARGETS), ("fill", FILLS)):
         if getattr(cfg, name) not in choices:

@@ -32,9 +32,44 @@ def load_data(cfg):
     options = cfg.load_options()
     if path is not None:
         options = dataclasses.replace(options, path=path)
-    dataset = datasets.get(name).load(options)
+    dataset = apply_task(cfg, datasets.get(name).load(options))
     check_task(cfg.model, dataset)
     return dataset
+
+
+def apply_task(cfg, dataset):
+    """A table's label read as ``cfg.task`` (``--task``), or as values for a regression-only
+    model (linreg on a numeric label with few distinct values is still a regression): the
+    loaders guess classes for a numeric label with few distinct values."""
+    import numpy as np
+
+    tasks = models.get(cfg.model).INFO.tasks
+    wanted = cfg.task or (datasets.REGRESSION if set(tasks) == {datasets.REGRESSION} else None)
+    if wanted is None or wanted == dataset.task or dataset.kind != datasets.TABULAR:
+        return dataset
+    if wanted == datasets.REGRESSION:
+        try:
+            values = np.array([float(c) for c in dataset.class_names], dtype=np.float32)
+        except (TypeError, ValueError):
+            raise UserError(f"label {cfg.label!r} of {dataset.name!r} is not numeric "
+                            f"({dataset.class_names[0]!r}): it cannot be a regression target; "
+                            "choose a numeric column with --label.") from None
+        return dataclasses.replace(
+            dataset, task=wanted, class_names=None,
+            y_train=values[np.asarray(dataset.y_train, dtype=np.int64)],
+            y_test=values[np.asarray(dataset.y_test, dtype=np.int64)])
+    y_train, y_test = np.asarray(dataset.y_train), np.asarray(dataset.y_test)
+    classes = np.unique(np.concatenate([y_train.reshape(-1), y_test.reshape(-1)]))
+    if len(classes) > MAX_CLASSES:
+        raise UserError(f"--task classification: label {cfg.label!r} of {dataset.name!r} has "
+                        f"{len(classes):,} distinct values; at most {MAX_CLASSES} classes.")
+    names = tuple(f"{v:g}" for v in classes)
+    return dataclasses.replace(dataset, task=wanted, class_names=names,
+                               y_train=np.searchsorted(classes, y_train).astype(np.int64),
+                               y_test=np.searchsorted(classes, y_test).astype(np.int64))
+
+
+MAX_CLASSES = 100
 
 
 def check_task(model, dataset):

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from kerascli import datasets, models
-from kerascli.core import config, convergence, data, devices, metrics as metrics_mod
+from kerascli.core import config, convergence, data, devices, fingerprint, metrics as metrics_mod
 from kerascli.core.config import TrainConfig
 from kerascli.core.rundir import RunDir
 from kerascli.errors import Diverged
@@ -392,6 +392,8 @@ def run_record(cfg, dataset, model=None):
         "background": (data.background_of(dataset.x_train) if dataset.kind == datasets.IMAGE
                        else None),
         "input_shape": list(dataset.input_shape),
+        # evaluate refuses data that changed since (kerascli.core.fingerprint)
+        "data_fingerprint": fingerprint.record(path, dataset),
         "n_params": int(model.count_params()) if model is not None else None,
         "seed": cfg.seed,
     }
