@@ -57,6 +57,7 @@ def _run(kwargs):
     from kerascli.core.session import session
 
     info = models.get("lstm").INFO
+    given = options.given_options(kwargs)  # what the data may choose: what was not given
     as_json, file, resumed = kwargs.pop("as_json"), kwargs.pop("file"), None
     for k in ("backtest", "refit", "levels", "strategy_h", "baselines", "ensemble"):
         if kwargs.get("resume") is not None:
@@ -88,6 +89,15 @@ def _run(kwargs):
 
     with session("forecast", cfg.train, "forecast", resumed=resumed, log=log, check=notes) as (
             watch, dataset, run_dir):
+        if resumed is None:
+            cfg, dataset = forecasting.choose_defaults(cfg, dataset, given)
+            chosen = cfg.train
+            log(f"lags {chosen.lags}" + (" (lowest validation RMSE of a linear model among "
+                                         + ", ".join(str(k) for k, _ in cfg.lag_scores) + ")"
+                                         if cfg.lag_scores else "")
+                + f"; batch {chosen.batch_size}; up to {chosen.epochs} epochs"
+                + (f", stopped after {cfg.early_stopping} without a lower validation loss"
+                   if cfg.early_stopping else ""))
         result = forecasting.run(cfg, dataset, run_dir=run_dir,
                                  callbacks=[watch.callback(cfg.train.epochs)])
         watch.stage = "writing the results"

@@ -216,12 +216,13 @@ def _missing_covariate(x, origins, idx_x, names, dates, source):
                             "--covariates.")
 
 
-def fold(windows, split, end, horizon=None):
+def fold(windows, split, end, horizon=None, lags=None):
     """The windows of a backtest fold: the same series and options, the training part ending
     at ``split`` (first test level) and nothing after level ``end - 1`` (``horizon``: another
     number of steps per window, for the recursive strategy's one-step model)."""
     series = windows.series
-    return make_windows(windows.levels, lags=windows.lags, horizon=horizon or windows.horizon,
+    return make_windows(windows.levels, lags=lags or windows.lags,
+                        horizon=horizon or windows.horizon,
                         test_size=0.5, target=windows.target, series=series,
                         season=windows.season, observed=windows.observed,
                         covariates=(series.covariates if series is not None and
