@@ -79,22 +79,50 @@ def _count(value):
     return f"{value:,}" if isinstance(value, int) else "-"
 
 
+def _short(row):
+    """(status, checksum, details): one word each for the table, the rest for lines below it
+    (an 80-column terminal fits the table; paths and errors get their own lines)."""
+    details = []
+    if row.get("present") is None:
+        status = "by path"
+        details.append(row.get("note", ""))
+    elif not row.get("present"):
+        status = "INVALID" if row.get("error") else "missing"
+        details.append(row.get("error") or row.get("note", "downloads when first used"))
+    elif row.get("valid") is False:
+        status = "INVALID"
+        details.append(row["error"])
+    else:
+        status = "valid"
+    checksum = row.get("checksum") or "-"
+    if checksum.startswith("differs"):
+        details.append(f"checksum {checksum}")
+        checksum = "DIFFERS"
+    elif checksum.startswith("no official"):
+        checksum = "none"
+    if row.get("present") and row.get("location") not in (None, "given by path"):
+        details.append(row["location"] + (f" ({row['found_in']})" if row.get("found_in") else ""))
+    return status, checksum, [d for d in details if d]
+
+
 def _print_table(rows):
     from rich.table import Table
     from kerascli.commands.output import stdout_console
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("dataset", "kind", "train", "test", "status", "checksum", "location"):
+    for column in ("dataset", "kind", "train", "test", "status", "checksum"):
         table.add_column(column, justify="right" if column in ("train", "test") else "left",
-                         overflow="fold")
+                         no_wrap=True)
+    notes = []
     for row in rows:
-        table.add_row(row["name"], row["kind"], _count(row.get("n_train")), _count(row.get("n_test")),
-                      _state(row), row.get("checksum") or "-",
-                      "" if row.get("location") == "given by path" else
-                      f"{row.get('location', '')}" + (f" ({row['found_in']})" if row.get("found_in") else ""))
+        status, checksum, details = _short(row)
+        table.add_row(row["name"], row["kind"], _count(row.get("n_train")),
+                      _count(row.get("n_test")), status, checksum)
+        notes += [f"{row['name']}: {d}" for d in details]
     console = stdout_console()
-    if not console.is_terminal:
-        console.width = 200  # piped: keep one row per line
     console.print(table)
+    console.print()
+    for line in notes:
+        console.print(line, soft_wrap=True)
 
 
 @command.command("download")
@@ -116,12 +144,22 @@ def download(ctx, name, data_dir, cache_dir, as_json):
         choices = [n for n in datasets.names() if hasattr(datasets.get(n), "download")]
         raise UserError(f"{name} has nothing to download; choose one of: {', '.join(choices)}.")
     options = _options(ctx, data_dir, cache_dir)
+    state = module.status(options) if hasattr(module, "status") else {}
+    if state.get("present") and state.get("valid"):  # already here: nothing to fetch (offline ok)
+        where = f"{state['location']} ({state.get('found_in', '?')})"
+        if as_json:
+            emit_json({"name": name, "path": state["location"], "downloaded": False,
+                       "present": True, "valid": True, "checksum": state.get("checksum")})
+        else:
+            click.echo(f"{name}: already present and valid in {where}; checksum "
+                       f"{state.get('checksum') or 'not checked'}; nothing downloaded.")
+        return
     try:
         path = module.download(options)
     except DownloadFailed as exc:
         raise UserError(f"{name}: {exc}; check the network, or place the files by hand "
                         "(`kerascli datasets --help` shows where).") from None
     if as_json:
-        emit_json({"name": name, "path": str(path), "sha256_verified": True})
+        emit_json({"name": name, "path": str(path), "sha256_verified": True, "downloaded": True})
     else:
         click.echo(f"{name}: {path} (sha256 verified)")

@@ -74,8 +74,11 @@ def _read_head(path, n):
 
 
 def check(path, kind):
-    """Validate an IDX file by its header and size only; return the item count."""
+    """Validate an IDX file by its header and size (images) or whole (labels, small: their
+    values are checked as :func:`read_labels` checks them); return the item count."""
     path = _sources.actual(path)
+    if kind == "labels":
+        return len(read_labels(path, as_array=False))
     dims, offset = _header(path, _read_head(path, 16), kind)
     expected = offset + dims[0] * (ROWS * COLS if kind == "images" else 1)
     actual = _payload_size(path)
@@ -83,6 +86,15 @@ def check(path, kind):
         raise DataError(path, f"holds {actual} bytes, expected {expected} for {dims[0]} {kind}; "
                               "the file is truncated or corrupt.")
     return dims[0]
+
+
+def check_label_values(path, labels, name="label"):
+    """The one range check of class labels (0-9), for ``train`` and ``kerascli datasets``
+    alike; ``labels`` is bytes or an integer array."""
+    if len(labels) and (min(labels) < 0 or max(labels) >= N_CLASSES):
+        bad = next(i for i, v in enumerate(labels) if not 0 <= v < N_CLASSES)
+        raise DataError(path, f"{name} {int(labels[bad])} at index {bad} is outside "
+                              f"0-{N_CLASSES - 1}.")
 
 
 def _read_all(path):
@@ -106,20 +118,21 @@ def read_images(path):
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims).copy()  # writable
 
 
-def read_labels(path):
-    """(N,) int64 labels in 0-9 from an IDX file (gzip or not)."""
-    import numpy as np
+def read_labels(path, as_array=True):
+    """(N,) int64 labels in 0-9 from an IDX file (gzip or not); ``as_array=False``: the
+    checked label bytes, without NumPy (``kerascli datasets``)."""
     path = _sources.actual(path)
     data = _read_all(path)
     dims, offset = _header(path, data, "labels")
     if len(data) != offset + dims[0]:
         raise DataError(path, f"holds {len(data)} bytes, expected {offset + dims[0]} for "
                               f"{dims[0]} labels; the file is truncated or corrupt.")
-    labels = np.frombuffer(data, dtype=np.uint8, offset=offset)
-    if labels.size and labels.max() >= N_CLASSES:
-        bad = int(np.flatnonzero(labels >= N_CLASSES)[0])
-        raise DataError(path, f"label {labels[bad]} at index {bad} is outside 0-{N_CLASSES - 1}.")
-    return labels.astype(np.int64)
+    labels = data[offset:]
+    check_label_values(path, labels)
+    if not as_array:
+        return labels
+    import numpy as np
+    return np.frombuffer(labels, dtype=np.uint8).astype(np.int64)
 
 
 def _pair(directory, split):
@@ -172,8 +185,7 @@ def read_npz(path):
             raise DataError(path, f"x_{split} is {x.dtype} {x.shape}, expected uint8 (N, 28, 28).")
         if y.ndim != 1 or len(y) != len(x):
             raise DataError(path, f"y_{split} has shape {y.shape} for {len(x)} images.")
-        if len(y) and (y.min() < 0 or y.max() >= N_CLASSES):
-            raise DataError(path, f"y_{split} has labels outside 0-{N_CLASSES - 1}.")
+        check_label_values(path, y, name=f"y_{split} label")
     return (arrays["x_train"][..., None], arrays["y_train"].astype(np.int64),
             arrays["x_test"][..., None], arrays["y_test"].astype(np.int64))
 
@@ -201,7 +213,21 @@ def check_npz(path):
     for split in ("train", "test"):
         if len(shapes[f"x_{split}"]) != 3 or shapes[f"y_{split}"][:1] != shapes[f"x_{split}"][:1]:
             raise DataError(path, f"x_{split}/y_{split} shapes disagree.")
+    _check_npz_labels(path)
     return shapes["x_train"][0], shapes["x_test"][0]
+
+
+def _check_npz_labels(path):
+    """The labels' range, as :func:`read_npz` checks it (the label arrays are small)."""
+    import numpy as np
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            for split in ("train", "test"):
+                check_label_values(path, z[f"y_{split}"], name=f"y_{split} label")
+    except DataError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise DataError(path, f"not a readable .npz file ({exc}).") from None
 
 
 # --- the dataset logic shared by mnist.py and fashion_mnist.py ------------------------

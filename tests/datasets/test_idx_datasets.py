@@ -1,3 +1,4 @@
+import json
 import gzip
 import struct
 
@@ -98,3 +99,50 @@ def test_no_download_when_downloads_are_off(monkeypatch, data_dir):
                         lambda *a, **k: pytest.fail("must not download"))
     with pytest.raises(UserError, match="downloads are off"):
         load("mnist", LoadOptions(download=False))
+
+
+def test_datasets_listing_and_train_agree_on_an_out_of_range_label(mnist_files, data_dir):
+    """One label check for both: a 12 among digit labels is invalid in `kerascli datasets`
+    exactly as `train` refuses it."""
+    _rewrite(data_dir / "mnist" / "train-labels-idx1-ubyte.gz", lambda d: d[:-3] + b"\x0c" + d[-2:])
+    st = mnist.status(LoadOptions())
+    assert st["present"] and st["valid"] is False
+    assert "label 12 at index 17 is outside 0-9" in st["error"]
+    with pytest.raises(DataError, match="label 12 at index 17 is outside 0-9"):
+        load("mnist")
+
+
+def test_datasets_listing_checks_the_labels_of_keras_mnist_npz(keras_datasets):
+    arrays = datafiles.write_mnist_npz(keras_datasets / "mnist.npz")
+    arrays["y_test"][4] = 11
+    np.savez(keras_datasets / "mnist.npz", **arrays)
+    st = mnist.status(LoadOptions())
+    assert st["present"] and st["valid"] is False and "y_test label 11 at index 4" in st["error"]
+    with pytest.raises(DataError, match="y_test label 11 at index 4"):
+        load("mnist")
+
+
+def test_datasets_table_fits_an_80_column_terminal(mnist_files, data_dir, monkeypatch):
+    from click.testing import CliRunner
+    from kerascli.cli import cli
+    monkeypatch.setenv("COLUMNS", "80")
+    result = CliRunner().invoke(cli, ["datasets"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    table = lines[:lines.index("")]
+    assert max(len(line) for line in table) <= 80
+    mnist_row = next(line for line in table if line.startswith("mnist "))
+    assert mnist_row.split()[2:5] == ["20", "10", "valid"]  # one row, not folded pieces
+    assert f"mnist: {data_dir / 'mnist'} (data-dir)" in result.stdout  # the path whole
+
+
+def test_download_with_the_files_present_offline_does_nothing(mnist_files, data_dir):
+    from click.testing import CliRunner
+    from kerascli.cli import cli
+    before = {p.name: p.stat().st_mtime_ns for p in (data_dir / "mnist").iterdir()}
+    result = CliRunner().invoke(cli, ["datasets", "download", "mnist"])  # mirrors unreachable
+    assert result.exit_code == 0, result.output
+    assert "already present and valid" in result.stdout and "nothing downloaded" in result.stdout
+    assert {p.name: p.stat().st_mtime_ns for p in (data_dir / "mnist").iterdir()} == before
+    as_json = CliRunner().invoke(cli, ["datasets", "download", "mnist", "--json"])
+    assert json.loads(as_json.stdout)["downloaded"] is False
