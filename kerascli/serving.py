@@ -315,9 +315,9 @@ def make_app(served, max_bytes=DEFAULT_MAX_MB * 2**20, page=True):
                               "image."}, status_code=413)
 
     async def http_error(request, exc):
-        return JSON({"error": f"{exc.detail}: {request.method} {request.url.path}"
-                     if exc.status_code in (404, 405) else str(exc.detail)},
-                    status_code=exc.status_code)
+        where = (f": {request.method} {request.url.path}; this server answers GET /, POST "
+                 "/predict, GET /model and GET /health." if exc.status_code in (404, 405) else "")
+        return JSON({"error": f"{exc.detail}{where}"}, status_code=exc.status_code)
 
     async def server_error(request, exc):  # a bug, not bad input: no traceback to the client
         return JSON({"error": "internal error; the server log says more."}, status_code=500)
@@ -340,12 +340,10 @@ def is_loopback(host):
     return host in LOOPBACK or host.startswith("127.")
 
 
-def serve(app, host="127.0.0.1", port=8000, on_ready=None):
-    """Run ``app`` with uvicorn until Ctrl-C (or SIGTERM); ``on_ready(url)`` once the socket
-    listens (``port`` 0 picks a free one). Returns normally after a clean shutdown."""
+def listen(host="127.0.0.1", port=8000):
+    """A socket listening on ``host``:``port`` (0: a free port), or one line saying why not.
+    Opened before the model loads, so a busy port is reported at once."""
     import socket
-
-    import uvicorn
 
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
@@ -360,9 +358,19 @@ def serve(app, host="127.0.0.1", port=8000, on_ready=None):
         sock.close()
         raise UserError(f"--host {host} --port {port}: cannot listen there "
                         f"({exc.strerror or exc}); choose another --port.") from None
-    bound = sock.getsockname()[1]
-    if on_ready is not None:
-        on_ready(f"http://{f'[{host}]' if ':' in host else host}:{bound}")
+    return sock
+
+
+def url_of(sock):
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def serve(app, sock):
+    """Run ``app`` with uvicorn on ``sock`` (from :func:`listen`) until Ctrl-C or SIGTERM;
+    returns normally after a clean shutdown."""
+    import uvicorn
+
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                             server_header=False)
     try:

@@ -31,12 +31,16 @@ def command(model, host, port, json_only, max_upload_mb, unsafe):
     if not serving.is_loopback(host):
         warn(f"--host {host}: the model and its API are reachable from the network, by anyone "
              "who can reach this machine.")
-    run = inference.load_run(model, unsafe=unsafe)
-    served = serving.Served(run, str(model))
-    served.warm_up()
+    sock = serving.listen(host, port)  # first: a busy port is reported before the model loads
+    try:
+        run = inference.load_run(model, unsafe=unsafe)
+        served = serving.Served(run, str(model))
+        served.warm_up()
+    except BaseException:
+        sock.close()
+        raise
     app = serving.make_app(served, max_bytes=int(max_upload_mb * 2**20), page=not json_only)
-    kind = served.description["kind"]
-    serving.serve(app, host=host, port=port,
-                  on_ready=lambda url: log(f"serving {model} ({kind} model) at {url} "
-                                           "(Ctrl-C stops)"))
+    log(f"serving {model} ({served.description['kind']} model) at {serving.url_of(sock)} "
+        "(Ctrl-C stops)")
+    serving.serve(app, sock)
     log("stopped.")

@@ -141,16 +141,31 @@ def test_bad_requests_get_one_sentence_of_json(which, request_kwargs, status, wo
 def test_requests_past_the_default_size_limit_are_refused_before_reading(iris_server, http):
     big = b"0" * (6 * 2**20)  # the default limit is 5 MB
     for kwargs in ({"files": [("file", ("huge.png", big))]},
-                   {"content": big, "headers": {"content-type": "application/json"}}):
+                   {"content": big, "headers": {"content-type": "application/json"}},
+                   # no Content-Length (chunked): counted while reading
+                   {"content": iter([big[:2**20]] * 6), "headers": {
+                       "content-type": "application/json"}}):
         answer = http.post(f"{iris_server.url}/predict", **kwargs)
         assert answer.status_code == 413 and "too large" in answer.json()["error"]
+
+
+def test_an_image_too_big_to_decode_is_refused_not_decoded(digits_server, http):
+    import io
+    png = io.BytesIO()
+    Image.new("1", (14000, 14000)).save(png, format="PNG")  # 196 Mpixels in 24 kB
+    answer = http.post(f"{digits_server.url}/predict",
+                       files=[("file", ("bomb.png", png.getvalue()))])
+    assert answer.status_code == 413 and "too many pixels" in answer.json()["error"]
+    assert "Traceback" not in digits_server.stderr
 
 
 def test_unknown_paths_and_methods_answer_json(iris_server, http):
     missing = http.get(f"{iris_server.url}/nothing-here")
     wrong = http.get(f"{iris_server.url}/predict")
     assert missing.status_code == 404 and missing.json()["error"].startswith("Not Found")
-    assert wrong.status_code == 405 and "GET /predict" in wrong.json()["error"]
+    assert wrong.status_code == 405 and "GET /predict;" in wrong.json()["error"]
+    assert all(a.json()["error"].endswith("POST /predict, GET /model and GET /health.")
+               for a in (missing, wrong))
 
 
 def test_concurrent_requests_all_get_their_own_answers(digits_server, http, tmp_path):
@@ -183,16 +198,17 @@ def test_json_only_on_all_interfaces_warns_and_stops_cleanly_on_ctrl_c(start_ser
 def test_the_default_host_is_loopback_only(invoke_serve):
     result, calls = invoke_serve([])
     assert result.exit_code == 0 and calls[0]["host"] == "127.0.0.1" and calls[0]["port"] == 8000
-    assert "warning" not in result.stderr
+    assert "warning" not in result.stderr and "at http://127.0.0.1:8000 " in result.stderr
 
 
-def test_a_busy_port_is_one_line_exit_2(iris_dir):
+def test_a_busy_port_is_one_line_exit_2_before_the_model_loads(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         port = busy.getsockname()[1]
-        proc = subprocess.run([sys.executable, "-m", "kerascli", "serve", str(iris_dir), "--port", str(port)],
-                              capture_output=True, text=True, timeout=120)
+        # the model does not even exist: the port is checked first, so the port is the error
+        proc = subprocess.run([sys.executable, "-m", "kerascli", "serve", str(tmp_path / "none.h5"),
+                               "--port", str(port)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and f"--port {port}: cannot listen there" in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
@@ -205,7 +221,16 @@ def invoke_serve(iris_dir, monkeypatch):
     from kerascli.cli import cli
 
     calls = []
-    monkeypatch.setattr(serving, "serve", lambda app, **kwargs: calls.append(kwargs))
+
+    class Socket:  # nothing is bound: the test only sees what serve asked for
+        def getsockname(self):
+            return calls[-1]["host"], calls[-1]["port"]
+
+        def close(self):
+            calls[-1]["closed"] = True
+    monkeypatch.setattr(serving, "listen", lambda host, port: calls.append(
+        {"host": host, "port": port}) or Socket())
+    monkeypatch.setattr(serving, "serve", lambda app, sock: calls[-1].update(served=True))
 
     def run(args, model=iris_dir):
         result = CliRunner().invoke(cli, ["serve", str(model), *args], catch_exceptions=False)
@@ -220,6 +245,7 @@ def test_a_model_that_would_run_code_is_refused_without_unsafe(invoke_serve, tmp
                               keras.layers.Dense(2, activation="softmax")])
     model.save(tmp_path / "lambda.h5")
     refused, calls = invoke_serve([], model=tmp_path / "lambda.h5")
-    assert refused.exit_code == 2 and "--unsafe" in refused.stderr and not calls
+    assert refused.exit_code == 2 and "--unsafe" in refused.stderr
+    assert calls[-1].get("closed") and not calls[-1].get("served")
     allowed, calls = invoke_serve(["--unsafe"], model=tmp_path / "lambda.h5")
-    assert allowed.exit_code == 0 and len(calls) == 1
+    assert allowed.exit_code == 0 and calls[-1]["served"]
