@@ -424,8 +424,18 @@ def plot(result, path):
     for i, v in enumerate(means):
         ax.annotate(f"{v:.3f}", (i, v), ha="center", va="bottom", fontsize=8,
                     xytext=(0, 3), textcoords="offset points")
-    ax.set_ylabel(metric + (" (higher is better)" if doc["higher_is_better"] else
-                            " (lower is better)"))
+    label = plots.METRIC_LABELS.get(metric, metric)  # as the table spells it (RMSE)
+    ax.set_ylabel(label + (" (higher is better)" if doc["higher_is_better"] else
+                           " (lower is better)"))
+    from matplotlib.patches import Patch
+    best = next(m["name"] for m in doc["models"] if m["best"])
+    handles = [Patch(color="#c44e52", label=f"best by mean {label}: {best}"),
+               Patch(color="#4c72b0", label="the others")]
+    if doc["repeats"] > 1:
+        handles.append(ax.errorbar([], [], yerr=[], fmt="none", ecolor="black",
+                                   label=f"± std over {doc['repeats']} seeds"))
+    ax.legend(handles=handles, fontsize=8, loc="lower right" if doc["higher_is_better"]
+              else "upper right", framealpha=0.9)
     ax.set_title(f"{doc['model']} vs baselines on {doc['dataset']['name']}"
                  + (f" ({doc['repeats']} seeds)" if doc["repeats"] > 1 else ""))
     ax.tick_params(axis="x", labelrotation=20)

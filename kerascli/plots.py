@@ -30,6 +30,12 @@ def save_figure(fig, path, dpi=120, bbox_inches="tight"):
     return Path(path)
 
 
+def integer_ticks():
+    """A tick locator that puts ticks on whole numbers only (epochs, counts)."""
+    from matplotlib.ticker import MaxNLocator
+    return MaxNLocator(integer=True)
+
+
 def plot_learning_curves(history, path, title=None):
     """One panel per metric (loss, accuracy, ...), training and validation curves by epoch."""
     import seaborn as sns
@@ -45,6 +51,7 @@ def plot_learning_curves(history, path, title=None):
         if f"val_{name}" in history:
             ax.plot(epochs, history[f"val_{name}"], marker="o", markersize=3, label="validation")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(integer_ticks())  # epochs are whole numbers
         ax.set_ylabel(METRIC_LABELS.get(name, name).replace("test ", ""))
         ax.legend()
     if title:

@@ -77,8 +77,8 @@ def _run(info, kwargs):
 
     def check(dataset):  # a CSV's task is known now: refuse a wrong baseline before training
         comparing.chosen_baselines(cfg, dataset)
-        log(f"dataset: {dataset.name} ({dataset.task}), {len(dataset.x_train)} training and "
-            f"{len(dataset.x_test)} test rows, from {dataset.source}")
+        log(f"dataset: {dataset.name} ({dataset.task}), {len(dataset.x_train):,} training and "
+            f"{len(dataset.x_test):,} test rows, from {dataset.source}")
 
     with session(f"compare {info.name}", cfg.train, f"compare-{info.name}", check=check,
                  resumable=False) as (watch, dataset, run_dir):
@@ -120,7 +120,7 @@ def _print_table(doc):
     repeats = doc["repeats"]
     metrics = list(doc["models"][0]["metrics"])
     title = (f"{doc['model']} vs scikit-learn on {doc['dataset']['name']}: "
-             f"{doc['split']['n_train']} training / {doc['split']['n_test']} test rows"
+             f"{doc['split']['n_train']:,} training / {doc['split']['n_test']:,} test rows"
              + (f", {repeats} seeds (mean ± std)" if repeats > 1 else f", seed {doc['seeds'][0]}"))
     table = Table(title=title, title_justify="left")
     table.add_column("model")
