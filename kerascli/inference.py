@@ -224,6 +224,20 @@ def evaluate_run(path, spec=None, data_dir=None, cache_dir=None, unsafe=False, l
 
 # ---------------------------------------------------------------- predict
 
+def describe_input(input_shape):
+    """What a model's input is, in words, with what to give it (for one-line refusals)."""
+    shape = tuple(input_shape)
+    if len(shape) == 1:
+        return f"table rows of {shape[0]} values (give a CSV file)"
+    if len(shape) == 2:
+        return (f"windows of {shape[0]} past values of a series ({shape[1]} per step; an LSTM): "
+                "predict cannot feed it; use kerascli forecast FILE.csv")
+    if len(shape) == 3:
+        channels = {1: "grayscale", 3: "RGB"}.get(shape[2], f"{shape[2]}-channel")
+        return f"images ({channels}, {shape[0]}x{shape[1]} pixels; give image files)"
+    return f"inputs of shape {shape}"
+
+
 def image_array(path, input_shape, background=None):
     """Read an image file as the model's input: resized to (height, width), grayscale or RGB
     as the model's channels say, uint8 0-255; inverted when its background polarity (mean
@@ -234,8 +248,7 @@ def image_array(path, input_shape, background=None):
     from kerascli.datasets import images
 
     if len(input_shape) != 3:
-        raise UserError(f"{path}: this model takes table rows of {input_shape[0]} values, not "
-                        "images; give a CSV file.")
+        raise UserError(f"{path}: this model takes {describe_input(input_shape)}, not images.")
     height, width, channels = input_shape
     try:  # the decode/resize training used (transparency on white, 16-bit scaled, CMYK)
         x = images.decode_file(path, (height, width), channels)
@@ -263,7 +276,7 @@ def table_rows(path, input_shape, feature_names=None, column_kinds=None):
     import pandas as pd
 
     if len(input_shape) != 1:
-        raise UserError(f"{path}: this model takes images of shape {input_shape}, not table rows.")
+        raise UserError(f"{path}: this model takes {describe_input(input_shape)}, not table rows.")
     try:
         # text columns: the cells exactly as written (training saw them so), not re-parsed
         frame = pd.read_csv(path, sep=None, engine="python", dtype=str if column_kinds else None)
