@@ -143,10 +143,30 @@ def check_writable_dir(path, min_free=MIN_FREE_BYTES, option=None):
                         f"(need at least {min_free // 2**20} MiB); free space or {fix}.")
 
 
-def save_model_h5(model, path):
+def save_model_h5(model, path, facts=None):
     """Save a Keras model as legacy HDF5, atomically (Keras writes in place; the temporary
     name must end in .h5 or Keras refuses it). Save .h5 once, last: it alters the model's
-    compile config (see KERAS_NOTES.md)."""
+    compile config (see KERAS_NOTES.md). ``facts``: a JSON-ready dict kept in the file's
+    ``kerascli`` attribute (what a lone model.h5 needs to know, e.g. the images' polarity)."""
     with atomic_path(path, suffix=".h5") as tmp:
         model.save(tmp)
+        if facts:
+            import h5py
+            with h5py.File(tmp, "a") as f:
+                f.attrs[H5_FACTS] = json.dumps(facts)
     return Path(path)
+
+
+H5_FACTS = "kerascli"  # the model.h5 attribute holding save_model_h5's ``facts``
+
+
+def read_model_facts(path):
+    """The ``facts`` :func:`save_model_h5` stored in an .h5 file ({} when none)."""
+    import h5py
+    try:
+        with h5py.File(path, "r") as f:
+            raw = f.attrs.get(H5_FACTS)
+        facts = json.loads(raw) if raw is not None else {}
+    except (OSError, ValueError):
+        return {}
+    return facts if isinstance(facts, dict) else {}

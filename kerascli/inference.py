@@ -24,6 +24,7 @@ class LoadedRun:
     model: Any
     model_path: Path
     record: Optional[dict] = None  # config.json, when the model sits in a run directory
+    facts: dict = field(default_factory=dict)  # stored in model.h5 by kerascli (background)
     metrics: Optional[dict] = None  # metrics.json, likewise
     note: Optional[str] = None  # one line on what kind of run this is, for the user
 
@@ -33,6 +34,12 @@ class LoadedRun:
         if not self.record:
             return None
         return self.record.get("command", "train")  # config.json version 1: train runs only
+
+    @property
+    def background(self):
+        """"dark"/"light": the training images' polarity, from config.json or, for a lone
+        model.h5, from the file itself; None when unknown."""
+        return (self.record or {}).get("background") or self.facts.get("background")
 
     @property
     def is_series(self):
@@ -99,7 +106,9 @@ def load_run(path, unsafe=False):
     model = safety.load_model(model_path, unsafe=unsafe)
     record = _read_json(model_path.parent / "config.json")
     metrics = _read_json(model_path.parent / "metrics.json")
-    run = LoadedRun(model=model, model_path=model_path, record=record, metrics=metrics, note=note)
+    from kerascli import artifacts
+    run = LoadedRun(model=model, model_path=model_path, record=record, metrics=metrics, note=note,
+                    facts=artifacts.read_model_facts(model_path))
     if run.command == "forecast":
         run.note = (f"{model_path.parent} is a forecast run: its LSTM is re-scored on the test "
                     f"windows of {_series_source(run)} (the baselines' scores are in "
@@ -345,7 +354,7 @@ def _text_rows(path, frame, column_kinds):
                                   "number.")
     return cells.to_numpy(dtype=str)
 
-def predict_files(path, inputs, top_k=3, unsafe=False, log=None):
+def predict_files(path, inputs, top_k=3, unsafe=False, log=None, background=None):
     """Predict every input (image files, or CSV files of rows) with the saved model.
 
     Returns a list of dicts: ``{"input", "top": [{"class", "index", "probability"}, ...]}``
@@ -358,10 +367,15 @@ def predict_files(path, inputs, top_k=3, unsafe=False, log=None):
     check_predictable(run)
     if run.note and log is not None:
         log(run.note)
-    return predict(run, inputs, top_k=top_k)
+    if (log is not None and len(run.input_shape) == 3 and background is None
+            and run.background is None):
+        log(f"note: {run.model_path.name} does not say whether its training images were light "
+            "on dark (MNIST) or dark on light, so images go in as they are; pass --background "
+            "dark or --background light to match drawings to it.")
+    return predict(run, inputs, top_k=top_k, background=background)
 
 
-def predict(run, inputs, top_k=3, with_inputs=False):
+def predict(run, inputs, top_k=3, with_inputs=False, background=None):
     """:func:`predict_files` on an already loaded run; ``inputs`` are paths or
     :class:`Upload`. ``kerascli serve`` answers through this too, so the API and
     ``predict --json`` agree. With ``with_inputs``, returns ``(entries, batch)``: the arrays
@@ -384,7 +398,7 @@ def predict(run, inputs, top_k=3, with_inputs=False):
                 entries.append({"input": f"{item}:{i + 2}"})
                 batch.append(row)
         elif suffix in IMAGE_SUFFIXES or item.is_file():
-            x, inverted = image_array(item, run.input_shape, record.get("background"))
+            x, inverted = image_array(item, run.input_shape, background or run.background)
             entries.append({"input": str(item), "inverted": inverted})
             batch.append(x)
         else:

@@ -250,6 +250,13 @@ def resume_option(command):
                               "its last completed epoch, with the options in its config.json.")]
 
 
+def background_option():
+    return [click.Option(["--background"], type=click.Choice(("dark", "light")),
+                         help="Images: the training images' background (dark: light strokes on "
+                              "black, as MNIST), when the model file does not say; drawings of "
+                              "the other polarity are inverted to match.")]
+
+
 def allow_changed_data_option():
     return [click.Option(["--allow-changed-data"], is_flag=True,
                          help="Score even when the run's data changed since training (its "

@@ -12,8 +12,8 @@ from kerascli.commands import options
                 type=click.Path(path_type=Path))
 @click.option("--top-k", "-k", type=click.IntRange(min=1), default=3, show_default=True,
               help="How many classes to show per input, most probable first.")
-@options.use(options.unsafe_option(), options.json_option())
-def command(model, inputs, top_k, unsafe, as_json):
+@options.use(options.unsafe_option(), options.json_option(), options.background_option())
+def command(model, inputs, top_k, unsafe, as_json, background):
     """Predict image files or CSV rows with a saved model.
 
     MODEL is a run directory made by `kerascli train` (or `compare`: its Keras model is
@@ -34,7 +34,8 @@ def command(model, inputs, top_k, unsafe, as_json):
     from kerascli.commands.output import table, print_table
 
     from kerascli.commands.output import log
-    entries = inference.predict_files(model, inputs, top_k=top_k, unsafe=unsafe, log=log)
+    entries = inference.predict_files(model, inputs, top_k=top_k, unsafe=unsafe, log=log,
+                                      background=background)
     if as_json:
         emit_json({"model": str(model), "predictions": entries})
         return

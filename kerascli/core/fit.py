@@ -417,7 +417,11 @@ def save_run(run_dir, result, dataset, finish=True):
                 result.y_true, result.y_pred, dataset.class_names,
                 run_dir / "confusion_matrix.png", title=f"{title}: test set")
     if finish:
-        written["model"] = run_dir.save_model(result.model)
+        # the images' polarity inside model.h5 too: a lone copy of it still predicts right
+        background = (data.background_of(dataset.x_train) if dataset.kind == datasets.IMAGE
+                      else None)
+        written["model"] = run_dir.save_model(result.model, facts={"background": background}
+                                              if background else None)
         run_dir.complete()
     (run_dir / resume.PARTIAL_HISTORY).unlink(missing_ok=True)
     return {k: str(v) for k, v in written.items()}

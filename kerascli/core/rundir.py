@@ -109,10 +109,10 @@ class RunDir:
             writer.writerow([i + 1, *(repr(history[k][i]) for k in keys)])
         return self.write_text("history.csv", rows.getvalue())
 
-    def save_model(self, model, name=MODEL):
+    def save_model(self, model, name=MODEL, facts=None):
         """Save the model as .h5, atomically; do it last (saving .h5 alters the model's
-        compile config, see KERAS_NOTES.md)."""
-        return artifacts.save_model_h5(model, self.path / name)
+        compile config, see KERAS_NOTES.md). ``facts``: kept inside the .h5 file."""
+        return artifacts.save_model_h5(model, self.path / name, facts=facts)
 
     def mark(self, reason):
         """Mark the run incomplete, saying why (running, interrupted, diverged, failed: ...)."""
