@@ -23,6 +23,7 @@ No Click here: the one line goes to stderr, the exit is :class:`SystemExit` (or,
 signal, :func:`os._exit` with the same code).
 """
 import contextlib
+import errno
 import os
 import signal
 import socket
@@ -182,6 +183,25 @@ class _Watchdog:
                 os.close(self._stderr)
 
 
+_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+
+
+def _disk_full(exc):
+    """'cannot write PATH: No space left on device' when ``exc`` (or its cause) is a write
+    failing for lack of space or a read-only disk; None otherwise. h5py's errors carry the
+    errno, or only its text."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OSError) and (exc.errno in _DISK_ERRNOS or any(
+                os.strerror(n) in str(exc) for n in _DISK_ERRNOS)):
+            number = exc.errno if exc.errno in _DISK_ERRNOS else next(
+                n for n in _DISK_ERRNOS if os.strerror(n) in str(exc))
+            where = f"cannot write {exc.filename}" if exc.filename else "a write failed"
+            return f"{where}: {os.strerror(number)}"
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
 def cleanup(watch, how, say):
     """Mark the run directory, delete the temporary files of writes under way and say in one
     line what was kept (``say`` prints it)."""
@@ -232,12 +252,20 @@ def guard(command):
             _hard_exit(_code(signum))  # a real signal: end now, not after TF's teardown
         raise SystemExit(_code(signum)) from None
     except Exception as exc:
+        full = _disk_full(exc)
         if watch.run_dir is not None and not getattr(exc, "marked", False):
             from kerascli.errors import Diverged
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             with contextlib.suppress(OSError):
                 RunDir(watch.run_dir).mark("diverged" if isinstance(exc, Diverged)
-                                          else f"failed: {first}")
+                                          else f"failed: {full or first}")
+        if full:  # a user can act on it: one line, exit 2, not a traceback
+            from kerascli.errors import UserError
+            kept = (f"; the run directory {watch.run_dir} is marked incomplete"
+                    if watch.run_dir is not None else "")
+            raise UserError(f"{command} stopped: {full}; files already saved are whole{kept}; "
+                            "free some space (or choose another --out) and run it again.") \
+                from None
         raise
     finally:
         if watchdog is not None:

@@ -277,7 +277,28 @@ def check_resumable(cfg, run_dir):
                else f"{replicas} replicas")
         raise UserError(f"--resume {run_dir}: this run trained with {how}, and resuming is "
                         "exact only on one replica; start it again without --resume.")
+    _check_params(cfg, run_dir)
     check_backup(run_dir)
+
+
+def _check_params(cfg, run_dir):
+    """The model options config.json records must be ones the model has, with valid values
+    (a hand-edited file must not reach the model's build() as a TypeError)."""
+    from kerascli import models
+    from kerascli.core import config as config_mod
+    declared = {p.name: p for p in models.get(cfg.model).INFO.params}
+    given = cfg.params_dict
+    unknown = sorted(set(given) - set(declared))
+    try:
+        if unknown:
+            raise UserError(f"model {cfg.model!r} has no option {unknown[0]!r}; its options "
+                            f"are: {', '.join(declared) or 'none'}")
+        for name, value in given.items():
+            config_mod.check_param(cfg.model, declared[name], value)
+    except UserError as exc:
+        raise UserError(f"--resume {run_dir}: config.json does not describe a run this kerascli "
+                        f"can continue ({str(exc).rstrip('.')}); start it again without "
+                        "--resume.") from None
 
 
 def check_no_conflict(cfg, given, run_dir):

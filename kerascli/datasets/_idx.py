@@ -170,11 +170,13 @@ NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 
 def read_npz(path):
+    import zipfile
+
     import numpy as np
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in NPZ_KEYS if k in z.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # "PK" then garbage
         raise DataError(path, f"not a readable .npz file ({exc}).") from None
     missing = [k for k in NPZ_KEYS if k not in arrays]
     if missing:

@@ -89,8 +89,10 @@ def cifar_pickle_with_code(ctx):
 
 
 def image_undecodable(ctx):
+    # one undecodable file is skipped (and listed); a class with nothing decodable is refused
     root = datafiles.write_image_folder(ctx["tmp"] / "photos")
-    (root / "cat" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
+    for path in (root / "cat").iterdir():
+        path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
     return ["train", "cnn", "-d", root, "-e", "1", "--image-size", "16", "-o", ctx["tmp"] / "runs"]
 
 
@@ -350,6 +352,294 @@ def opt_predict_top_k_zero(ctx):
     return ["predict", ctx["models"]["ok"], ctx["tmp"] / "x.png", "--top-k", "0"]
 
 
+def opt_zero_epochs(ctx):
+    return _train(ctx, "--epochs", "0")
+
+
+def opt_negative_learning_rate(ctx):
+    return _train(ctx, "--lr", "-0.1")
+
+
+def opt_negative_validation_split(ctx):
+    return _train(ctx, "--validation-split", "-0.2")
+
+
+def opt_batch_size_text(ctx):
+    return _train(ctx, "--batch-size", "many")
+
+
+def opt_unknown_strategy(ctx):
+    return _train(ctx, "--strategy", "tpu")
+
+
+def opt_unknown_precision(ctx):
+    return _train(ctx, "--precision", "half")
+
+
+def opt_compare_zero_epochs(ctx):
+    return ["compare", "logreg", "--epochs", "0", "-o", ctx["tmp"] / "runs"]
+
+
+def opt_compare_unknown_param(ctx):
+    return ["compare", "mlp", "--param", "depth=3", "-o", ctx["tmp"] / "runs"]
+
+
+def opt_forecast_zero_horizon(ctx):
+    return ["forecast", "--horizon", "0", "--out", ctx["tmp"] / "runs"]
+
+
+def opt_forecast_zero_units(ctx):
+    return ["forecast", "--units", "0", "--out", ctx["tmp"] / "runs"]
+
+
+def opt_forecast_zero_season(ctx):
+    return ["forecast", "--season", "0", "--out", ctx["tmp"] / "runs"]
+
+
+def opt_forecast_unknown_target(ctx):
+    return ["forecast", "--target", "logs", "--out", ctx["tmp"] / "runs"]
+
+
+def opt_predict_top_k_negative(ctx):
+    return ["predict", ctx["models"]["ok"], ctx["tmp"] / "x.png", "--top-k", "-2"]
+
+
+def opt_resume_is_a_file(ctx):
+    (ctx["tmp"] / "run.txt").write_text("not a run")
+    return ["train", "mlp", "--resume", ctx["tmp"] / "run.txt"]
+
+
+# ---------------------------------------------------------------- a run directory, by hand
+# an interrupted `train mlp -d digits` run as kerascli leaves it; each case then edits it
+
+def _interrupted_run(ctx, config=None, epochs_backed_up=(1, 2), command="train"):
+    import json
+    from kerascli.core import config as core_config, resume
+    run = ctx["tmp"] / "runs" / "mlp-digits-20260101-000000"
+    run.mkdir(parents=True)
+    cfg = core_config.make_config("mlp", "digits", epochs=4, out=str(ctx["tmp"] / "runs"))
+    record = config if config is not None else {"command": command, "config": cfg.to_dict()}
+    text = record if isinstance(record, str) else json.dumps(record)
+    (run / "config.json").write_text(text)
+    (run / "INCOMPLETE").write_text("interrupted\n")
+    for epoch in epochs_backed_up:
+        folder = run / "backup" / resume.SNAPSHOT.format(epoch)
+        folder.mkdir(parents=True)
+        (folder / resume.WEIGHTS).write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(64))
+        (folder / resume.METADATA).write_text(json.dumps({"epoch": epoch, "batch": 0}))
+    ctx["run"] = run
+    return run
+
+
+def _resume(ctx, run, *extra, model="mlp"):
+    return ["train", model, "--resume", run, *extra]
+
+
+def rundir_config_not_json(ctx):
+    return _resume(ctx, _interrupted_run(ctx, config="{not json"))
+
+
+def rundir_config_missing(ctx):
+    run = _interrupted_run(ctx)
+    (run / "config.json").unlink()
+    return _resume(ctx, run)
+
+
+def rundir_config_empty(ctx):
+    return _resume(ctx, _interrupted_run(ctx, config=""))
+
+
+def rundir_config_a_list(ctx):
+    return _resume(ctx, _interrupted_run(ctx, config="[1, 2]"))
+
+
+def rundir_config_without_config_section(ctx):
+    return _resume(ctx, _interrupted_run(ctx, config={"command": "train"}))
+
+
+def rundir_config_unknown_command(ctx):
+    from kerascli.core import config as core_config
+    cfg = core_config.make_config("mlp", "digits", epochs=4)
+    return _resume(ctx, _interrupted_run(ctx, config={"command": "paint", "config": cfg.to_dict()}))
+
+
+def rundir_config_unknown_model_option(ctx):
+    from kerascli.core import config as core_config
+    record = core_config.make_config("mlp", "digits", epochs=4).to_dict()
+    record["params"]["depth"] = 3
+    return _resume(ctx, _interrupted_run(ctx, config={"command": "train", "config": record}))
+
+
+def rundir_config_bad_epochs(ctx):
+    from kerascli.core import config as core_config
+    record = core_config.make_config("mlp", "digits", epochs=4).to_dict()
+    record["epochs"] = -1
+    return _resume(ctx, _interrupted_run(ctx, config={"command": "train", "config": record}))
+
+
+def rundir_other_model(ctx):
+    return _resume(ctx, _interrupted_run(ctx), model="cnn")
+
+
+def rundir_finished(ctx):
+    run = _interrupted_run(ctx)
+    (run / "INCOMPLETE").unlink()
+    return _resume(ctx, run)
+
+
+def rundir_option_conflicts(ctx):
+    return _resume(ctx, _interrupted_run(ctx), "--epochs", "9")
+
+
+def rundir_backup_metadata_truncated(ctx):
+    run = _interrupted_run(ctx)
+    for folder in (run / "backup").iterdir():
+        (folder / "training_metadata.json").write_text('{"epo')
+    return _resume(ctx, run)
+
+
+def rundir_backup_metadata_wrong_epoch(ctx):
+    run = _interrupted_run(ctx, epochs_backed_up=(2,))
+    (run / "backup" / "epoch-000002" / "training_metadata.json").write_text('{"epoch": 7}')
+    return _resume(ctx, run)
+
+
+def rundir_backup_weights_missing(ctx):
+    run = _interrupted_run(ctx, epochs_backed_up=(3,))
+    (run / "backup" / "epoch-000003" / "latest.weights.h5").unlink()
+    return _resume(ctx, run)
+
+
+def rundir_mirrored_run(ctx):
+    from kerascli.core import config as core_config
+    cfg = core_config.make_config("mlp", "digits", epochs=4, strategy="mirrored")
+    return _resume(ctx, _interrupted_run(ctx, config={"command": "train", "config": cfg.to_dict()}))
+
+
+def rundir_ran_on_two_replicas(ctx):
+    from kerascli.core import config as core_config
+    cfg = core_config.make_config("mlp", "digits", epochs=4)
+    return _resume(ctx, _interrupted_run(ctx, config={"command": "train", "config": cfg.to_dict(),
+                                                      "runtime": {"replicas": 2}}))
+
+
+def rundir_forecast_resumed_by_train(ctx):
+    from kerascli.core import config as core_config
+    cfg = core_config.make_config("mlp", "digits", epochs=4)
+    return _resume(ctx, _interrupted_run(ctx, config={"command": "forecast",
+                                                      "config": cfg.to_dict()}))
+
+
+def rundir_model_replaced_by_text(ctx):
+    run = ctx["tmp"] / "done"
+    run.mkdir()
+    (run / "model.h5").write_text("edited by hand")
+    return ["evaluate", run]
+
+
+# ---------------------------------------------------------------- a full disk during a save
+# the disk fills up while kerascli writes (keras' own writers raise ENOSPC): one line, the run
+# marked incomplete, no temporary file, nothing half-written
+
+def _no_space(path):
+    import errno
+    return OSError(errno.ENOSPC, "No space left on device", str(path))
+
+
+def disk_full_saving_the_model(ctx):
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+
+    def save(self, filepath, *args, **kwargs):
+        with open(filepath, "wb") as f:
+            f.write(b"\x89HDF\r\n\x1a\n half a model")
+        raise _no_space(filepath)
+    ctx["patch"].setattr(keras.Model, "save", save)
+    ctx["leaves_run"] = True
+    return _train(ctx, "-e", "1", "--hidden", "8")
+
+
+def disk_full_saving_the_epoch_backup(ctx):
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+
+    def save_weights(self, filepath, *args, **kwargs):
+        with open(filepath, "wb") as f:
+            f.write(b"\x89HDF\r\n\x1a\n half the weights")
+        raise _no_space(filepath)
+    ctx["patch"].setattr(keras.Model, "save_weights", save_weights)
+    ctx["leaves_run"] = True
+    return _train(ctx, "-e", "2", "--hidden", "8")
+
+
+def disk_full_writing_metrics(ctx):
+    from kerascli.core import rundir
+    real = rundir.RunDir.write_json
+
+    def write_json(self, name, obj):
+        if name == "metrics.json":
+            raise _no_space(self.path / name)
+        return real(self, name, obj)
+    ctx["patch"].setattr(rundir.RunDir, "write_json", write_json)
+    ctx["leaves_run"] = True
+    return _train(ctx, "-e", "1", "--hidden", "8")
+
+
+def disk_full_writing_compare_results(ctx):
+    import os
+    from kerascli import artifacts
+    real = os.fsync
+
+    def fsync(fd):  # the disk fills up once the run directory holds its config
+        if list((ctx["tmp"] / "runs").glob("*/config.json")):
+            raise _no_space("results")
+        return real(fd)
+    ctx["patch"].setattr(artifacts.os, "fsync", fsync)
+    ctx["leaves_run"] = True
+    return ["compare", "logreg", "-e", "1", "-o", ctx["tmp"] / "runs"]
+
+
+def npz_not_a_zip(ctx):
+    (ctx["keras"] / "mnist.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    return ["train", "mlp", "-d", "mnist", "-e", "1", "-o", ctx["tmp"] / "runs"]
+
+
+def npz_wrong_shapes(ctx):
+    np.savez(ctx["keras"] / "mnist.npz", x_train=np.zeros((5, 3), np.uint8),
+             y_train=np.zeros(5, np.uint8), x_test=np.zeros((2, 3), np.uint8),
+             y_test=np.zeros(2, np.uint8))
+    return ["train", "mlp", "-d", "mnist", "-e", "1", "-o", ctx["tmp"] / "runs"]
+
+
+def fashion_bad_magic(ctx):
+    datafiles.write_idx_dir(ctx["data"] / "fashion-mnist", compress=False)
+    (ctx["data"] / "fashion-mnist" / IDX_TRAIN_IMAGES).write_bytes(
+        struct.pack(">IIII", 0x0BAD, 20, 28, 28) + bytes(20 * 784))
+    return ["train", "mlp", "-d", "fashion-mnist", "-e", "1", "-o", ctx["tmp"] / "runs"]
+
+
+def cifar_folder_incomplete(ctx):
+    folder = ctx["data"] / "cifar10" / "cifar-10-batches-bin"
+    datafiles.write_cifar_bin_dir(folder)
+    (folder / "data_batch_3.bin").unlink()
+    return ["train", "cifar", "-d", "cifar10", "-e", "1", "-o", ctx["tmp"] / "runs"]
+
+
+def csv_ragged_rows(ctx):
+    return _csv(ctx, TABLE + "1,2,x,surplus,cells\n", "--label", "label")
+
+
+def csv_label_with_one_class(ctx):
+    text = "a,b,label\n" + "".join(f"{i},{i % 3},x\n" for i in range(20))
+    return _csv(ctx, text, "--label", "label")
+
+
+# ---------------------------------------------------------------- serve, transfer, ...
+# Every new command joins this table: write its builders above a heading of its own here
+# (``serve_*``, ``transfer_*``) and add them to CASES with the words their one line must
+# hold. The test needs nothing else.
+
+
 # case -> words the message must contain (lower case): the file or option, and the defect
 CASES = {
     idx_bad_magic: [IDX_TRAIN_IMAGES, "magic"],
@@ -363,8 +653,8 @@ CASES = {
     cifar_record_size: ["data_batch_2.bin", "3073"],
     cifar_label_range: ["test_batch.bin", "label"],
     cifar_pickle_with_code: ["data_batch_1", "refusing to unpickle"],
-    image_undecodable: ["broken.png", "decode"],
-    image_empty_class: ["bird", "no .jpg"],
+    image_undecodable: ["cat", "no usable image"],
+    image_empty_class: ["bird", "no usable image"],
     image_one_class: ["photos", "one class"],
     image_no_subfolders: ["flat", "no class subfolders"],
     csv_missing_label: ["t.csv", "price"],
@@ -376,7 +666,7 @@ CASES = {
     csv_utf16: ["t.csv", "not a readable csv"],
     csv_binary: ["t.csv", "not a readable csv"],
     csv_no_label_given: ["t.csv", "--label"],
-    csv_text_target_for_regression: ["linreg", "--label"],
+    csv_text_target_for_regression: ["--label", "not numeric"],
     csv_series_too_short: ["short.csv", "rows"],
     forecast_too_short: ["series.csv", "rows"],
     forecast_missing_column: ["series.csv", "volume"],
@@ -418,22 +708,69 @@ CASES = {
     opt_forecast_zero_lags: ["--lags", "at least 1"],
     opt_resume_missing_dir: ["--resume", "no such run directory"],
     opt_predict_top_k_zero: ["--top-k", "0"],
+    opt_zero_epochs: ["--epochs", "0"],
+    opt_negative_learning_rate: ["--learning-rate", "-0.1"],
+    opt_negative_validation_split: ["--validation-split", "-0.2"],
+    opt_batch_size_text: ["--batch-size", "many"],
+    opt_unknown_strategy: ["--strategy", "tpu"],
+    opt_unknown_precision: ["--precision", "half"],
+    opt_compare_zero_epochs: ["--epochs", "0"],
+    opt_compare_unknown_param: ["--param", "depth"],
+    opt_forecast_zero_horizon: ["--horizon", "0"],
+    opt_forecast_zero_units: ["--units", "0"],
+    opt_forecast_zero_season: ["--season", "0"],
+    opt_forecast_unknown_target: ["--target", "logs"],
+    opt_predict_top_k_negative: ["--top-k", "-2"],
+    opt_resume_is_a_file: ["--resume", "run.txt"],
+    rundir_config_not_json: ["--resume", "config.json", "unreadable"],
+    rundir_config_missing: ["--resume", "no config.json"],
+    rundir_config_empty: ["--resume", "config.json", "unreadable"],
+    rundir_config_a_list: ["--resume", "config.json"],
+    rundir_config_without_config_section: ["--resume", "no 'config' section"],
+    rundir_config_unknown_command: ["--resume", "paint"],
+    rundir_config_unknown_model_option: ["--resume", "depth"],
+    rundir_config_bad_epochs: ["--resume", "--epochs", "-1"],
+    rundir_other_model: ["--resume", "'mlp', not 'cnn'"],
+    rundir_finished: ["--resume", "already finished"],
+    rundir_option_conflicts: ["--epochs 9", "conflicts"],
+    rundir_backup_metadata_truncated: ["--resume", "training_metadata.json", "unreadable"],
+    rundir_backup_metadata_wrong_epoch: ["--resume", "epoch 7"],
+    rundir_backup_weights_missing: ["--resume", "latest.weights.h5", "missing"],
+    rundir_mirrored_run: ["--resume", "mirrored", "one replica"],
+    rundir_ran_on_two_replicas: ["--resume", "2 replicas", "one replica"],
+    rundir_forecast_resumed_by_train: ["--resume", "forecast run"],
+    rundir_model_replaced_by_text: ["model.h5", "not an hdf5 file"],
+    disk_full_saving_the_model: ["model.h5", "no space left on device", "marked incomplete"],
+    disk_full_saving_the_epoch_backup: ["latest.weights.h5", "no space left on device"],
+    disk_full_writing_metrics: ["metrics.json", "no space left on device"],
+    disk_full_writing_compare_results: ["compare", "no space left on device"],
+    npz_not_a_zip: ["mnist.npz", "not a readable .npz"],
+    npz_wrong_shapes: ["mnist.npz", "x_train", "(5, 3)"],
+    fashion_bad_magic: [IDX_TRAIN_IMAGES, "magic"],
+    cifar_folder_incomplete: ["cifar10", "data_batch_3.bin"],
+    csv_ragged_rows: ["t.csv", "fields"],
+    csv_label_with_one_class: ["t.csv", "one class"],
 }
 
 
 @pytest.fixture
-def ctx(tmp_path, data_dir, model_files, monkeypatch):
+def ctx(tmp_path, data_dir, keras_datasets, model_files, monkeypatch):
     env = {}
-    yield {"tmp": tmp_path, "data": data_dir, "models": model_files, "env": env}
+    yield {"tmp": tmp_path, "data": data_dir, "keras": keras_datasets, "models": model_files,
+           "env": env, "patch": monkeypatch}
 
 
-def test_there_are_at_least_forty_cases():
-    assert len(CASES) >= 40
+def test_there_are_at_least_eighty_cases_across_the_commands():
+    assert len(CASES) >= 80
+    commands = {case.__name__.split("_")[0] for case in CASES}
+    assert {"opt", "rundir", "disk", "csv", "image", "model"} <= commands
 
 
 @pytest.mark.parametrize("case", list(CASES), ids=[c.__name__ for c in CASES])
 def test_malformed_input_is_one_line_and_exit_code_2(case, ctx, monkeypatch):
     args = [str(a) for a in case(ctx)]
+    if ctx.get("run") is not None:
+        ctx["was_incomplete"] = (ctx["run"] / "INCOMPLETE").exists()
     for key, value in ctx["env"].items():
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(cli, args)
@@ -446,5 +783,32 @@ def test_malformed_input_is_one_line_and_exit_code_2(case, ctx, monkeypatch):
     message = errors[0].lower()
     for word in CASES[case]:
         assert word.lower() in message, (word, errors[0])
-    assert not (ctx["tmp"] / "runs").exists() or not any((ctx["tmp"] / "runs").iterdir()), \
-        "a refused run must not leave a run directory behind"
+    _nothing_half_written(ctx)
+
+
+def _nothing_half_written(ctx):
+    """A refused run leaves no run directory; a run that failed while saving (or a run
+    directory edited by hand) is marked incomplete and holds only whole files."""
+    import json
+    runs = ctx["tmp"] / "runs"
+    made = [p for p in runs.iterdir() if p.is_dir()] if runs.exists() else []
+    if ctx.get("run") is not None:  # a case's own run directory, edited by hand
+        made = [p for p in made if p != ctx["run"]]
+        # an unfinished run stays unfinished (a finished one stays finished)
+        assert (ctx["run"] / "INCOMPLETE").exists() is ctx["was_incomplete"]
+        assert not (ctx["run"] / "model.h5").exists()
+        made_by_case = [ctx["run"]]
+    else:
+        made_by_case = []
+    if not ctx.get("leaves_run"):
+        assert not made, "a refused run must not leave a run directory behind"
+    for run in made + made_by_case:
+        if run not in made_by_case:
+            # "failed: ..." -- or still "running" when the full disk refused even that
+            assert (run / "INCOMPLETE").read_text().startswith(("failed: ", "running")), run
+            assert not (run / "model.h5").exists()
+        assert not [p for p in run.rglob("*") if ".tmp-" in p.name], "a temporary file is left"
+        for path in run.rglob("*.json"):
+            if run in made_by_case and path.name in ("config.json", "training_metadata.json"):
+                continue  # the case's own damage
+            json.loads(path.read_text())
