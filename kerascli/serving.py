@@ -31,6 +31,21 @@ PAGE = Path(__file__).with_name("serve_page.html")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
+# what `pip install "kerascli[serve]"` adds: (module, distribution)
+SERVE_PACKAGES = [("starlette", "starlette"), ("uvicorn", "uvicorn"),
+                  ("python_multipart", "python-multipart")]
+
+
+def check_installed():
+    """One line naming the missing package when the serve extra is not installed."""
+    import importlib.util
+
+    for module, dist in SERVE_PACKAGES:
+        if importlib.util.find_spec(module) is None:
+            raise UserError(f"kerascli serve needs {dist}, which is not installed; "
+                            "pip install \"kerascli[serve]\".")
+
+
 class BadRequest(Exception):
     """A request the server refuses: an HTTP status and one sentence saying what to fix."""
 

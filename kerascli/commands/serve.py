@@ -28,6 +28,7 @@ def command(model, host, port, json_only, max_upload_mb, unsafe):
     from kerascli import inference, serving
     from kerascli.commands.output import log, warn
 
+    serving.check_installed()
     if not serving.is_loopback(host):
         warn(f"--host {host}: the model and its API are reachable from the network, by anyone "
              "who can reach this machine.")

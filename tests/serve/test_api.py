@@ -249,3 +249,13 @@ def test_a_model_that_would_run_code_is_refused_without_unsafe(invoke_serve, tmp
     assert calls[-1].get("closed") and not calls[-1].get("served")
     allowed, calls = invoke_serve(["--unsafe"], model=tmp_path / "lambda.h5")
     assert allowed.exit_code == 0 and calls[-1]["served"]
+
+
+def test_without_the_serve_extra_it_says_what_to_install(invoke_serve, monkeypatch):
+    from kerascli import serving
+    monkeypatch.setattr(serving, "SERVE_PACKAGES",
+                        serving.SERVE_PACKAGES + [("no_such_module_here", "uvicorn-next")])
+    result, calls = invoke_serve([])
+    assert result.exit_code == 2 and not calls
+    assert 'needs uvicorn-next, which is not installed; pip install "kerascli[serve]".' in \
+        result.stderr
