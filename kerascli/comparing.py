@@ -158,7 +158,9 @@ def run_keras(cfg, dataset, seed, *, run_dir=None, quiet=True, callbacks=()):
         digest = "mismatch:" + digest  # scored on other rows: the fingerprints will differ
     return Run(seed=seed, metrics=dict(result.metrics), train_seconds=float(result.train_seconds),
                predict_seconds=float(result.predict_seconds), n_params=int(result.n_params),
-               data_sha256=digest, y_pred=np.asarray(result.y_pred))
+               data_sha256=digest, y_pred=np.asarray(result.y_pred),
+               # under-training must show: the table's notes carry "not converged: ..."
+               warnings=[result.convergence["note"]] if result.convergence.get("note") else [])
 
 
 def run_baseline(baseline, dataset, seed, *, n_jobs=None, split_of=None):
@@ -232,6 +234,8 @@ def compare(cfg, dataset=None, *, run_dir=None, log=None, warn=None, quiet=False
         run = run_keras(cfg, dataset, seed, run_dir=keras_dir, quiet=quiet or i > 0,
                         callbacks=callbacks)
         keras_entry.runs.append(run)
+        for message in run.warnings:
+            warn(f"{keras_entry.name} (seed {seed}): {message}")
         for baseline, entry in zip(chosen, entries[1:]):
             log(f"fitting {entry.name}{tag}")
             run, entry.estimator, entry.params_counted = run_baseline(

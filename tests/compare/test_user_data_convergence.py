@@ -116,3 +116,11 @@ def test_convergence_report_reads_the_history():
     stopped = convergence.report({"loss": [1.0, 0.9, 0.8]}, epochs=100, patience=5)
     assert stopped["stopped_early"] and stopped["note"] is None
     assert convergence.report({"loss": [3.0]}, epochs=1)["note"] is None  # too few to tell
+
+
+def test_compare_says_when_the_network_stopped_short(tmp_path):
+    csv = _orchard_csv(tmp_path / "orchard.csv")
+    models, _, stderr = _compare(tmp_path, "logreg", "--dataset", csv, "--label", "fruit",
+                                 "--epochs", "3", "--lr", "0.002")
+    assert any(w.startswith("not converged") for w in models["keras:logreg"]["warnings"])
+    assert "not converged" in stderr
