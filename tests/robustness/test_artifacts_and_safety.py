@@ -131,11 +131,17 @@ def test_every_write_in_the_package_goes_through_artifacts():
     for path in PACKAGE.rglob("*.py"):
         if path.name == "artifacts.py":
             continue
-        for number, line in enumerate(path.read_text().splitlines(), 1):
+        text = path.read_text()
+        # names bound to an in-memory buffer in this file: saving into one writes no file
+        buffers = set(re.findall(r"\b(\w+) = io\.BytesIO\(\)", text))
+        for number, line in enumerate(text.splitlines(), 1):
             code = line.split("#")[0]
             through_run_dir = re.search(r"\brun_dir\.write_(text|json|history)\(", code) or (
                 path.name == "rundir.py" and "self.write_text(" in code)
-            if pattern.search(code) and "artifacts." not in code and not through_run_dir:
+            target = re.search(r"\.(?:save|savefig)\((\w+)[,)]", code)
+            in_memory = target is not None and target.group(1) in buffers
+            if pattern.search(code) and "artifacts." not in code and not through_run_dir \
+                    and not in_memory:
                 offenders.append(f"{path.relative_to(PACKAGE)}:{number}: {line.strip()}")
     assert not offenders, offenders
 
