@@ -225,3 +225,44 @@ def test_auto_ets_and_auto_arima_forecast_exactly_the_same_windows():
     c = int(result.windows.test_origins[0])
     alone = AutoETS(season_length=12).forecast(values[: c + 1], h=1)["mean"][0]
     assert result.predictions["auto-ets"][0, 0] == pytest.approx(alone, rel=1e-6)
+
+
+def test_defaults_chosen_from_the_data_never_look_at_the_test_period():
+    values = seasonal_values(200)
+    cfg = make_config("lstm", out=None)  # lags 20, the model's epochs and batch
+    dataset = from_series(monthly(values), cfg.load_options())
+    chosen, windows = forecasting.choose_defaults(ForecastConfig(train=cfg), dataset, given={})
+    lags = [k for k, _ in chosen.lag_scores]
+    assert lags == forecasting.lag_candidates(12, 200) and 24 in lags
+    assert chosen.train.lags == min(chosen.lag_scores, key=lambda p: p[1])[0]
+    assert windows.windows.lags == chosen.train.lags == windows.x_train.shape[1]
+    assert chosen.train.batch_size <= cfg.batch_size and chosen.early_stopping >= 5
+    assert chosen.train.epochs > cfg.epochs
+    changed = values.copy()
+    changed[dataset.windows.split:] = changed[dataset.windows.split:] * 3 + 50  # the test period
+    again, _ = forecasting.choose_defaults(
+        ForecastConfig(train=cfg), from_series(monthly(changed), cfg.load_options()), given={})
+    assert again.lag_scores == chosen.lag_scores
+    kept, _ = forecasting.choose_defaults(ForecastConfig(train=cfg), dataset,
+                                          given={"lags": 20, "epochs": 10, "batch_size": 128})
+    assert (kept.train.lags, kept.train.epochs, kept.early_stopping) == (20, 10, None)
+
+
+def test_plot_has_one_panel_per_step_and_its_legend_beside_them(tmp_path, monkeypatch):
+    from kerascli import plots
+    figures = []
+    real = plots.save_figure
+
+    def keep(fig, path, **kwargs):
+        figures.append(fig)
+        return real(fig, path, **kwargs)
+
+    monkeypatch.setattr(plots, "save_figure", keep)
+    result = run(monthly(seasonal_values(120)), train={"horizon": 2}, backtest=1,
+                 strategy_h="direct")
+    forecasting.plot(result, tmp_path / "f.png")
+    fig = figures[0]
+    assert len(result.actual) < forecasting.ZOOM
+    assert len(fig.axes) == 2  # one per step; no repeated "last 200 points" panel
+    assert all(ax.get_legend() is None for ax in fig.axes) and len(fig.legends) == 1
+    assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
