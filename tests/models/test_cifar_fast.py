@@ -70,7 +70,7 @@ def test_fast_recipe_brings_its_training_defaults_and_classic_keeps_its_own():
     mine = core_config.make_config("cifar", "cifar10", epochs=3, optimizer="adam",
                                 params={"recipe": "fast"})
     assert (mine.epochs, mine.optimizer, mine.batch_size) == (3, "adam", 1024)
-    classic = core_config.make_config("cifar", "cifar10")
+    classic = core_config.make_config("cifar", "cifar10", params={"recipe": "classic"})
     assert (classic.epochs, classic.batch_size, classic.optimizer) == (40, 64, "adam")
 
 
@@ -94,7 +94,7 @@ def test_fast_recipe_compiles_sgd_nesterov_with_label_smoothing(make_tiny):
     perfect = np.eye(10, dtype="float32")[[0, 1, 2]]
     # a confident, correct prediction still costs something once labels are smoothed
     assert float(model.loss(np.array([0, 1, 2]), perfect)) > 0.5
-    classic = core_config.make_config("cifar", "cifar10")
+    classic = core_config.make_config("cifar", "cifar10", params={"recipe": "classic"})
     assert cifar.loss("classification", classic.params_dict) is None
     assert cifar.optimizer(classic, 50) is None
 

@@ -1,0 +1,155 @@
+"""How the defaults of cnn, alexnet and cifar were chosen: validation accuracy per second.
+
+Each candidate is a model with some settings (epochs, batch size, learning rate, the model's
+own options) trained by kerascli's own loop (``kerascli.core.fit.train``, the code behind
+``kerascli train``) on the training part of the real data minus kerascli's 10% validation
+split. The TEST SET IS WITHHELD: the dataset handed to ``train`` has its test part replaced
+by one training image, so no test image is ever scored here. Reported per candidate: the
+validation accuracy after the last epoch (mean and spread over the seeds), the first epoch
+at which validation accuracy reached the model's bar, and the training seconds. The default
+is the cheapest candidate whose every seed clears the bar on validation; the test set is
+scored once, by the final benchmarks (peers.py, models.py).
+
+    python benchmarks/defaults.py --model cnn [--seeds 1] [--only LABEL,LABEL]
+
+Seconds are wall clock on a machine that may be shared: compare candidates within one run.
+"""
+import argparse
+import dataclasses
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common  # noqa: E402
+
+# model -> (dataset, validation bar, candidates); a candidate is (label, settings) where the
+# settings are make_config keywords (epochs, batch_size, learning_rate, params)
+CANDIDATES = {
+    "cnn": ("mnist", 0.992, [
+        ("padded 32/64, dense 1024, 4 epochs (the old default)",
+         dict(epochs=4, learning_rate=1e-3,
+              params={"filters": (32, 64), "dense_units": 1024, "padding": "same"})),
+        ("valid 32/64, dense 256, 4 epochs", dict(epochs=4, learning_rate=1e-3)),
+        ("valid 32/64, dense 256, 3 epochs", dict(epochs=3, learning_rate=1e-3)),
+        ("valid 32/64, dense 256, 3 epochs, lr 2e-3", dict(epochs=3, learning_rate=2e-3)),
+        ("valid 16/32, dense 128, 6 epochs",
+         dict(epochs=6, learning_rate=1e-3, params={"filters": (16, 32), "dense_units": 128})),
+        ("valid 16/32, dense 128, 6 epochs, lr 2e-3",
+         dict(epochs=6, learning_rate=2e-3, params={"filters": (16, 32), "dense_units": 128})),
+        ("valid 16/32, dense 256, 5 epochs, lr 2e-3",
+         dict(epochs=5, learning_rate=2e-3, params={"filters": (16, 32), "dense_units": 256})),
+        ("valid 32/64, dense 256, 4 epochs, batch 256, lr 2e-3",
+         dict(epochs=4, batch_size=256, learning_rate=2e-3)),
+        ("valid 32/64, dense 256, 5 epochs, lr 2e-3 (the default)", dict()),
+        ("valid 32/64, dense 512, 4 epochs, lr 2e-3",
+         dict(epochs=4, learning_rate=2e-3, params={"dense_units": 512})),
+        ("valid 32/64, dense 1024, 4 epochs, lr 2e-3",
+         dict(epochs=4, learning_rate=2e-3, params={"dense_units": 1024})),
+    ]),
+    "alexnet": ("mnist", 0.992, [
+        ("the old shape (64/128/192/192/128, dense 1024, stride 1), lr 5e-4, 1 epoch",
+         dict(epochs=1, learning_rate=5e-4,
+              params={"filters": (64, 128, 192, 192, 128), "dense_units": 1024,
+                      "first_stride": 1})),
+        ("32/64/96/96/64, dense 512, stride 2, 4 epochs", dict(epochs=4)),
+        ("32/64/96/96/64, dense 512, stride 2, 6 epochs", dict(epochs=6)),
+        ("32/64/96/96/64, dense 512, stride 2, 4 epochs, lr 2e-3",
+         dict(epochs=4, learning_rate=2e-3)),
+        ("64/128/192/192/128, dense 1024, stride 2, 3 epochs",
+         dict(epochs=3, params={"filters": (64, 128, 192, 192, 128), "dense_units": 1024})),
+    ]),
+    "cifar": ("cifar10", 0.80, [
+        ("small 16/32/64, 20 epochs, batch 256, lr 4e-3", dict(epochs=20)),
+        ("small 32/64/128, 8 epochs, batch 256, lr 4e-3",
+         dict(epochs=8, params={"widths": (32, 64, 128)})),
+        ("small 16/32/64, 24 epochs, batch 256, lr 4e-3", dict(epochs=24)),
+        ("classic (the old default), 40 epochs, batch 64, lr 2e-3",
+         dict(params={"recipe": "classic"})),
+    ]),
+}
+
+
+def validation_clock(keras, bar):
+    """A callback noting each epoch's validation accuracy and the training time so far."""
+
+    class Clock(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.t0, self.epochs = time.perf_counter(), []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.epochs.append((float(logs.get("val_accuracy", float("nan"))),
+                                time.perf_counter() - self.t0))
+
+    return Clock()
+
+
+def spread(values):
+    mean = statistics.fmean(values)
+    if len(values) == 1:
+        return f"{mean:.4f} (1 seed)"
+    return f"{mean:.4f} ({min(values):.4f}-{max(values):.4f})"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=sorted(CANDIDATES), required=True)
+    parser.add_argument("--seeds", type=int, default=1, help="seeds 1..N per candidate")
+    parser.add_argument("--only", help="comma-separated candidate numbers (1-based)")
+    args = parser.parse_args()
+    data_dir = _common.data_dir()
+    os.environ["KERASCLI_DATA_DIR"] = str(data_dir)
+    log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+
+    from kerascli import runtime
+    from kerascli.core import config as core_config, data as core_data, fit as core_fit
+    keras = runtime.keras_module()
+
+    dataset_name, bar, candidates = CANDIDATES[args.model]
+    chosen = ([candidates[int(i) - 1] for i in args.only.split(",")] if args.only
+              else candidates)
+    dataset = None
+    load_start, started, rows = os.getloadavg()[0], time.perf_counter(), []
+    for label, settings in chosen:
+        finals, reached, seconds = [], [], []
+        for seed in range(1, args.seeds + 1):
+            cfg = core_config.make_config(args.model, dataset_name, out=None,
+                                          data_dir=str(data_dir), seed=seed, **settings)
+            if dataset is None:
+                full = core_data.load_data(cfg)
+                # withhold the test set: nothing here may score it
+                dataset = dataclasses.replace(full, x_test=full.x_train[:1],
+                                              y_test=full.y_train[:1])
+                del full
+            clock = validation_clock(keras, bar)
+            core_fit.train(cfg, dataset, callbacks=[clock], quiet=True)
+            accuracies = [acc for acc, _ in clock.epochs]
+            finals.append(accuracies[-1])
+            seconds.append(clock.epochs[-1][1])
+            hit = next((i + 1 for i, acc in enumerate(accuracies) if acc >= bar), None)
+            reached.append(str(hit) if hit else "-")
+            log(f"{label}, seed {seed}: validation "
+                + " ".join(f"{acc:.4f}" for acc in accuracies) + f" ({seconds[-1]:.0f} s)")
+        cleared = sum(acc >= bar for acc in finals)
+        rows.append(f"| {label} | {spread(finals)} | {cleared}/{len(finals)} | "
+                    f"{', '.join(reached)} | {statistics.fmean(seconds):.0f} |")
+        log(rows[-1])
+    command = (f"python benchmarks/defaults.py --model {args.model} --seeds {args.seeds}"
+               + (f" --only {args.only}" if args.only else ""))
+    body = (f"Command: `{command}`. Machine: {_common.machine()}; load average "
+            f"{load_start:.1f} at start, {os.getloadavg()[0]:.1f} at the end; whole run "
+            f"{time.perf_counter() - started:.0f} s. Trained by kerascli's loop on the training "
+            f"part minus the 10% validation split (seeds 1..{args.seeds}, each seed its own "
+            f"split); the test set is withheld. Bar: validation accuracy {bar:.1%}.\n\n"
+            "| candidate | final validation accuracy (mean, range) | seeds at the bar | "
+            "epoch reaching the bar | train s (mean) |\n|---|---|---|---|---|\n"
+            + "\n".join(rows))
+    _common.write_section(f"Choosing the {args.model} defaults ({dataset_name}, validation "
+                          "split)", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()

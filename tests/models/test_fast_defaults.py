@@ -1,0 +1,93 @@
+"""The shapes behind the fast defaults (issue 13): LeNet-5's unpadded convolutions for cnn,
+a strided first convolution for alexnet, airbench's design scaled down for cifar. Tiny
+generated data; nothing here measures speed or accuracy (benchmarks/ does)."""
+import numpy as np
+import pytest
+
+from kerascli.core import config as core_config, fit as core_fit
+from kerascli.errors import UserError
+
+
+def shapes(model):
+    return [tuple(layer.output.shape[1:]) for layer in model.layers]
+
+
+def test_cnn_default_is_lenet5_geometry_with_unpadded_convolutions(make_tiny):
+    dataset = make_tiny("image", (28, 28, 1), n_classes=10)
+    cfg = core_config.make_config("cnn", "mnist")
+    assert cfg.params_dict == {"filters": (32, 64), "dense_units": 256, "padding": "valid"}
+    out = shapes(core_fit.build_model(cfg, dataset))
+    # rescale, conv 24x24, pool 12x12, conv 8x8, pool 4x4, flatten, dense, dropout, softmax
+    assert out[1:6] == [(24, 24, 32), (12, 12, 32), (8, 8, 64), (4, 4, 64), (1024,)]
+    assert out[6] == (256,) and out[-1] == (10,)
+
+
+def test_cnn_refuses_images_too_small_for_unpadded_convolutions_and_names_the_fix(make_tiny):
+    dataset = make_tiny("image", (8, 8, 1))
+    cfg = core_config.make_config("cnn", "mnist")  # mnist's default: valid padding
+    with pytest.raises(UserError, match="--padding same"):
+        core_fit.build_model(cfg, dataset)
+
+
+def test_cnn_on_the_8x8_digits_pads_by_default(make_tiny):
+    dataset = make_tiny("image", (8, 8, 1))
+    cfg = core_config.make_config("cnn", "digits", epochs=1)
+    assert cfg.params_dict["padding"] == "same"
+    assert shapes(core_fit.build_model(cfg, dataset))[1] == (8, 8, 32)
+
+
+def test_cnn_widths_and_dense_size_are_options(make_tiny):
+    dataset = make_tiny("image", (28, 28, 1))
+    cfg = core_config.make_config("cnn", "mnist", params={"filters": (16, 32), "dense_units": 64})
+    out = shapes(core_fit.build_model(cfg, dataset))
+    assert out[1] == (24, 24, 16) and out[3] == (8, 8, 32) and out[6] == (64,)
+    bad = core_config.make_config("cnn", "mnist", params={"filters": (16, 32, 64)})
+    with pytest.raises(UserError, match="give two widths"):
+        core_fit.build_model(bad, dataset)
+
+
+def test_alexnet_keeps_its_shape_with_a_strided_first_convolution(make_tiny):
+    dataset = make_tiny("image", (28, 28, 1), n_classes=10)
+    model = core_fit.build_model(core_config.make_config("alexnet", "mnist"), dataset)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds.count("Conv2D") == 5 and kinds.count("LocalResponseNormalization") == 2
+    assert kinds.count("MaxPooling2D") == 3 and kinds.count("Dense") == 3
+    assert kinds.count("Dropout") == 2
+    first = model.layers[kinds.index("Conv2D")]
+    assert first.strides == (2, 2) and tuple(first.output.shape[1:3]) == (14, 14)
+    assert all(layer.pool_size == (3, 3) and layer.strides == (2, 2)  # overlapping pools
+               for layer in model.layers if type(layer).__name__ == "MaxPooling2D")
+
+
+def test_local_response_normalization_matches_its_formula():
+    from kerascli.models.layers import LocalResponseNormalization
+
+    x = np.random.default_rng(0).random((2, 3, 3, 7)).astype("float32") * 10
+    got = np.asarray(LocalResponseNormalization(depth_radius=2, bias=2.0, alpha=1e-4,
+                                                beta=0.75)(x))
+    padded = np.pad(x ** 2, [[0, 0], [0, 0], [0, 0], [2, 2]])
+    window = sum(padded[..., k:k + 7] for k in range(5))
+    np.testing.assert_allclose(got, x / (2.0 + 1e-4 * window) ** 0.75, rtol=1e-5)
+
+
+def test_cifar_default_is_the_small_recipe_and_it_trains_saves_and_reloads(make_tiny, tmp_path):
+    import keras
+
+    cfg = core_config.make_config("cifar", "cifar10", epochs=1, batch_size=8, out=str(tmp_path))
+    assert cfg.params_dict["recipe"] == "small" and cfg.params_dict["widths"] == (16, 32, 64)
+    assert (core_config.make_config("cifar", "cifar10").optimizer, cfg.learning_rate) == (
+        "adam", 4e-3)
+    dataset = make_tiny("image", (32, 32, 3), n_classes=10, n_train=32, n_test=8)
+    result = core_fit.train(cfg, dataset, run_dir=tmp_path, quiet=True)
+    assert result.model.name == "cifar_small"
+    convs = [layer for layer in result.model.layers if layer.name.startswith("block")
+             and "_conv" in layer.name]
+    assert [c.filters for c in convs] == [16, 16, 32, 32, 64, 64]
+    reloaded = keras.models.load_model(tmp_path / "model.h5")
+    np.testing.assert_array_equal(reloaded.predict(dataset.x_test, verbose=0),
+                                  result.model.predict(dataset.x_test, verbose=0))
+
+
+def test_cifar_on_the_8x8_digits_falls_back_to_the_classic_recipe():
+    cfg = core_config.make_config("cifar", "digits")
+    assert cfg.params_dict["recipe"] == "classic" and cfg.epochs == 40
