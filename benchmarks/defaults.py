@@ -146,8 +146,9 @@ def main():
             "| candidate | final validation accuracy (mean, range) | seeds at the bar | "
             "epoch reaching the bar | train s (mean) |\n|---|---|---|---|---|\n"
             + "\n".join(rows))
+    subset = f"; candidates {args.only}" if args.only else ""
     _common.write_section(f"Choosing the {args.model} defaults ({dataset_name}, validation "
-                          "split)", body)
+                          f"split{subset})", body)
     print(body)
 
 

@@ -40,7 +40,7 @@ def main():
 
     from kerascli import datasets
     from kerascli.core import pipeline
-from kerascli.core import config as core_config, data as core_data, fit as core_fit
+    from kerascli.core import config as core_config, data as core_data, fit as core_fit
     from kerascli.core.callbacks import progress_callback
     from kerascli.runtime import keras_module
     keras = keras_module()
