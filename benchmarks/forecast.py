@@ -61,9 +61,10 @@ def write_csv(name, folder):
     return path
 
 
-def run_cli(csv, seed, backtest, peers, out):
+def run_cli(csv, seed, backtest, peers, out, ensemble=1):
     cmd = [sys.executable, "-m", "kerascli.cli", "forecast"] + ([str(csv)] if csv else [])
-    cmd += ["--backtest", str(backtest), "--seed", str(seed), "--json", "--out", str(out)]
+    cmd += ["--backtest", str(backtest), "--seed", str(seed), "--json", "--out", str(out),
+            "--ensemble", str(ensemble)]
     for peer in peers:
         cmd += ["--baseline", peer]
     started = time.perf_counter()
@@ -80,6 +81,7 @@ def main():
     parser.add_argument("--series", default=",".join(SERIES))
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--backtest", type=int, default=5)
+    parser.add_argument("--ensemble", type=int, default=1)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     names = [s for s in args.series.split(",") if s]
@@ -89,7 +91,7 @@ def main():
         for name in names:
             csv = write_csv(name, tmp)
             peers = PEERS if name != "sp500" else ()  # ARIMA on 17,587 rows: not a peer here
-            runs = [run_cli(csv, 42 + s, args.backtest, peers, tmp / "runs")
+            runs = [run_cli(csv, 42 + s, args.backtest, peers, tmp / "runs", args.ensemble)
                     for s in range(args.seeds)]
             first = runs[0]
             lstm = [r["metrics"]["lstm"]["rmse"] for r in runs]
@@ -115,7 +117,8 @@ def main():
     def f(v, d=4):
         return "-" if v is None else f"{v:.{d}g}"
 
-    lines.append("| series | rows | season | LSTM RMSE (mean ± sd, 3 seeds) | naive | seasonal "
+    lines.append(f"| series | rows | season | LSTM RMSE (mean ± sd, {args.seeds} seeds) | naive | "
+                 "seasonal "
                  "naive | AutoETS | AutoARIMA | LSTM / best of ETS, ARIMA | LSTM / naive | "
                  "LSTM 80% / 95% coverage | LSTM fit s (epochs) | ETS s | ARIMA s | CLI wall s |")
     lines.append("|" + "---|" * 15)
@@ -135,7 +138,8 @@ def main():
         lines.append(f"\nLSTM RMSE / best of AutoETS, AutoARIMA, averaged over the "
                      f"{len(ratios)} seasonal series: **{np.mean(ratios):.3f}** (target <= 1.05).")
     command = f"python benchmarks/forecast.py --series {args.series} --seeds {args.seeds} " \
-              f"--backtest {args.backtest}"
+              f"--backtest {args.backtest}" + (f" --ensemble {args.ensemble}"
+                                               if args.ensemble > 1 else "")
     body = (f"`{command}`\n\n{machine()}; 2 cores shared with other jobs (times are noisy).\n"
             f"One-step backtests, {args.backtest} origins over the last 20% of each series, no "
             "refit (fit at the first origin, rolled forward); every model scored on the same "
@@ -143,7 +147,9 @@ def main():
             "conformal intervals on the test period.\n\n" + "\n".join(lines))
     print(body)
     if not args.no_write:
-        write_section("forecast: one-step backtests against AutoETS and AutoARIMA", body)
+        title = "forecast: one-step backtests against AutoETS and AutoARIMA"
+        write_section(title + (f" (--ensemble {args.ensemble})" if args.ensemble > 1 else ""),
+                      body)
 
 
 if __name__ == "__main__":
