@@ -63,11 +63,12 @@ def main():
             rows.setdefault(model, []).append((accuracy, seconds, epochs, batch))
     lines = [f"`python benchmarks/transfer_cifar.py --budget {args.budget:g} --seeds {args.seeds}`",
              "", _common.machine() + "; 2 cores shared with other jobs.", "",
-             f"CIFAR-10 JPEG folder (45,000 training images after kerascli's 10% validation "
-             f"hold-out, 10,000 test), 32x32, each model stopped after {args.budget:g} s of "
+             f"CIFAR-10 JPEG folder (train/ minus kerascli's validation hold-out; the "
+             f"10,000 images of test/), 32x32, each model stopped after {args.budget:g} s of "
              f"training; seeds 0..{args.seeds - 1}. ImageNet weights could not be fetched "
              "offline, so the gain of pretraining is NOT measured here: transfer runs with "
-             "--weights none (mobilenetv2 from scratch, trained whole).", "",
+             "--weights none (mobilenetv2 from scratch, trained whole). 'epochs reached' "
+             "counts the epoch the budget cut short.", "",
              "| model | test accuracy (mean ± std) | epochs reached | batch |",
              "|---|---:|---:|---:|"]
     for model, label in (("transfer", "train transfer --base mobilenetv2 --weights none"),
