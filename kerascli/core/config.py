@@ -24,6 +24,7 @@ TARGETS = ("auto", "levels", "returns", "diff")  # what a series model learns
 FILLS = ("drop", "ffill", "interpolate")  # null cells of a series
 STRATEGIES_H = ("auto", "direct", "recursive")  # how the LSTM forecasts several steps
 MAX_REPEATS = 100
+TASKS = ("classification", "regression")  # --task: what a CSV table's label is
 
 
 def _listify(value):
@@ -54,6 +55,7 @@ class TrainConfig:
     plot: bool = False
     # how the data is read (datasets.LoadOptions); None means the dataset's default
     label: Optional[str] = None  # a table's target column, a series' value column
+    task: Optional[str] = None  # --task; None: a regression-only model's, else the guess
     features: Optional[tuple] = None
     image_size: Optional[tuple] = None
     strict: bool = False  # image folders: refuse undecodable files instead of skipping them
@@ -374,6 +376,8 @@ def validate(cfg):
         raise UserError(f"--validation-split {cfg.validation_split}: must be in [0, 1).")
     if not 0 < cfg.test_size < 1:
         raise UserError(f"--test-size {cfg.test_size}: must be between 0 and 1, e.g. 0.2.")
+    if cfg.task is not None and cfg.task not in TASKS:
+        raise UserError(f"--task {cfg.task!r}: choose one of {', '.join(TASKS)}.")
     for name, choices in (("strategy", STRATEGIES), ("precision", PRECISIONS),
                           ("target", TARGETS), ("fill", FILLS)):
         if getattr(cfg, name) not in choices:
