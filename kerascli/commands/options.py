@@ -109,7 +109,7 @@ def model_options(info):
     """The model's own options, from its file's ``INFO.params``."""
     opts = []
     for param in info.params:
-        types = {"int": click.IntRange(min=1), "float": float, "str": str, "ints": CommaList(int),
+        types = {"int": click.IntRange(min=getattr(param, "minimum", 1)), "float": float, "str": str, "ints": CommaList(int),
                  "choice": click.Choice(param.choices or ())}
         opts.append(click.Option([f"--{param.name.replace('_', '-')}", param.name],
                                  type=types[param.type], default=None,
