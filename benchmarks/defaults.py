@@ -60,6 +60,10 @@ CANDIDATES = {
          dict(epochs=4, learning_rate=2e-3)),
         ("64/128/192/192/128, dense 1024, stride 2, 3 epochs",
          dict(epochs=3, params={"filters": (64, 128, 192, 192, 128), "dense_units": 1024})),
+        ("32/64/96/96/64, dense 512, stride 1, 3 epochs, lr 2e-3",
+         dict(epochs=3, learning_rate=2e-3, params={"first_stride": 1})),
+        ("32/64/96/96/64, dense 512, stride 1, 4 epochs, lr 2e-3",
+         dict(epochs=4, learning_rate=2e-3, params={"first_stride": 1})),
     ]),
     "cifar": ("cifar10", 0.80, [
         ("small 16/32/64, 20 epochs, batch 256, lr 4e-3", dict(epochs=20)),
