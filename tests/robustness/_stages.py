@@ -90,16 +90,15 @@ def install(stage):
         artifacts.write_json = write_json
 
     if stage == "saving":
-        from kerascli import artifacts
         from kerascli.core import rundir
+        keras = runtime.keras_module()
+        real_save = keras.Model.save
 
-        def save_model_h5(model, path):
-            with artifacts.atomic_path(path, suffix=".h5") as tmp:
-                model.save(tmp)
-                say("saving")
-                time.sleep(HOLD)
-            return path
-        artifacts.save_model_h5 = save_model_h5
+        def save(self, filepath, *args, **kwargs):  # into artifacts' temporary file
+            real_save(self, filepath, *args, **kwargs)
+            say("saving")
+            time.sleep(HOLD)
+        keras.Model.save = save
         real_mark = rundir.RunDir.mark
 
         def mark(self, reason):

@@ -43,9 +43,10 @@ def _start(stage, args, tmp_path):
     return proc, lines, seen
 
 
-def _interrupt(stage, args, tmp_path, second_after=None):
+def _interrupt(stage, args, tmp_path, second_after=None, delay=0.0):
     proc, lines, seen = _start(stage, args, tmp_path)
     seen.wait(timeout=180)
+    time.sleep(delay)
     assert proc.poll() is None, "\n".join(lines[-20:])
     sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
@@ -108,8 +109,10 @@ def test_ctrl_c_exits_within_two_seconds(stage, mnist_small, tmp_path):
 
 def test_ctrl_c_inside_an_eight_step_graph_call_exits_within_two_seconds(mnist_large, tmp_path):
     out = tmp_path / "runs"
+    # 0.3 s after the first call's end: the second call (seconds of C) is under way
     result = _interrupt("epoch", ["train", "cnn", "-d", "mnist", "-e", "3", "-b", "512",
-                                  "--validation-split", "0", "--no-plot", "-o", out], tmp_path)
+                                  "--validation-split", "0", "--no-plot", "-o", out], tmp_path,
+                        delay=0.3)
     _assert_quick_clean_exit(result, out, "epoch")
     assert "during epoch 1/3 (0 completed)" in result[3][-1]
 
