@@ -92,3 +92,7 @@ def test_default_forecast_on_the_shipped_sp500(tmp_path):
     payload = json.loads(result.stdout)
     assert payload["series"]["n_rows"] == 17587 and payload["target"] == "returns"
     assert 0.9 < payload["lstm_vs_naive_rmse"] < 1.2
+    # the default: a backtest from 5 origins, horizon 1, conformal 80/95% intervals
+    assert len(payload["backtest"]["origins"]) == 5 and payload["horizon"] == 1
+    for level in (80, 95):
+        assert abs(payload["coverage"]["lstm"][str(level)]["overall"] - level) < 5
