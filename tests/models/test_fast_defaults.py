@@ -46,9 +46,10 @@ def test_cnn_widths_and_dense_size_are_options(make_tiny):
         core_fit.build_model(bad, dataset)
 
 
-def test_alexnet_keeps_its_shape_with_a_strided_first_convolution(make_tiny):
+def test_alexnet_keeps_its_shape_and_its_first_stride_is_an_option(make_tiny):
     dataset = make_tiny("image", (28, 28, 1), n_classes=10)
-    model = core_fit.build_model(core_config.make_config("alexnet", "mnist"), dataset)
+    model = core_fit.build_model(core_config.make_config(
+        "alexnet", "mnist", params={"first_stride": 2}), dataset)
     kinds = [type(layer).__name__ for layer in model.layers]
     assert kinds.count("Conv2D") == 5 and kinds.count("LocalResponseNormalization") == 2
     assert kinds.count("MaxPooling2D") == 3 and kinds.count("Dense") == 3
@@ -57,6 +58,9 @@ def test_alexnet_keeps_its_shape_with_a_strided_first_convolution(make_tiny):
     assert first.strides == (2, 2) and tuple(first.output.shape[1:3]) == (14, 14)
     assert all(layer.pool_size == (3, 3) and layer.strides == (2, 2)  # overlapping pools
                for layer in model.layers if type(layer).__name__ == "MaxPooling2D")
+    default = core_fit.build_model(core_config.make_config("alexnet", "mnist"), dataset)
+    convs = [layer for layer in default.layers if type(layer).__name__ == "Conv2D"]
+    assert [c.filters for c in convs] == [32, 64, 96, 96, 64] and convs[0].strides == (1, 1)
 
 
 def test_local_response_normalization_matches_its_formula():
