@@ -10,8 +10,8 @@ a linear warm-up then cosine decay (one cycle). Widths, epochs and learning rate
 on the validation split (benchmarks/defaults.py, benchmarks/RESULTS.md).
 
 classic: conv 5x5x32, max-pool, conv 5x5x32, batch norm, max-pool, dropout 0.3,
-dense 240 ELU, softmax; Adam, batch 64, 40 epochs, cosine learning-rate decay (76% on the
-JPEG copy in 18 minutes on 2 CPU cores: the default before "small"). What makes so
+dense 240 ELU, softmax; Adam, batch 64, 40 epochs, cosine learning-rate decay (the default
+before "small"; compared with it in benchmarks/defaults.py). What makes so
 small a network train well: random horizontal flips and small shifts of the training images
 (augmentation layers, inactive at inference) and the decay over the run.
 
@@ -79,8 +79,8 @@ INFO = ModelInfo(
         Param("widths", "ints", SMALL_WIDTHS,
               "Widths of the three blocks of --recipe small, comma-separated."),
         Param("augment", "choice", "flip-shift",
-              "Training-time augmentation: random horizontal flips and shifts (10%; 2 pixels "
-              "with --recipe fast), shifts only (for digits and letters), or none.",
+              "Training-time augmentation: random horizontal flips and shifts (2 pixels; 10% "
+              "with --recipe classic), shifts only (for digits and letters), or none.",
               choices=("flip-shift", "shift", "none")),
     ),
     # 8x8 digits are too small for the stem and three poolings: the classic recipe
