@@ -51,7 +51,11 @@ def timed(command, env):
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(map(str, command))}\n"
                          + proc.stderr[-3000:])
-    return wall, json.loads(proc.stdout.strip().splitlines()[-1])
+    text = proc.stdout.strip()
+    try:  # kerascli --json prints one (indented) object; the recipes print one JSON line last
+        return wall, json.loads(text)
+    except json.JSONDecodeError:
+        return wall, json.loads(text.splitlines()[-1])
 
 
 def stats(values, fmt="{:.1f}"):
