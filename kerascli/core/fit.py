@@ -349,8 +349,8 @@ def _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset, step
             validation = pipeline.image_batches(*validation, batch_size=cfg.batch_size)
     elif devices.TF_DATA_FEED and run.replicas == 1:
         # epoch e's order depends on (seed, e) only, so a resumed run sees the same batches
-        feed, start_epoch = resume.epoch_feed(x_fit, y_fit, batch_size=cfg.batch_size,
-                                              seed=cfg.seed)
+        feed, start_epoch = pipeline.array_feed(x_fit, y_fit, batch_size=cfg.batch_size,
+                                                seed=cfg.seed)
         all_callbacks = [*all_callbacks, start_epoch]  # after BackupAndRestore's restore
         fit_args = dict(x=feed, shuffle=False)
         if validation is not None:

@@ -142,41 +142,61 @@ def image_batches(files, labels=None, *, batch_size):
             .batch(batch_size).prefetch(AUTOTUNE))
 
 
-def image_feed(files, labels, *, batch_size, seed):
-    """(``tf.data.Dataset``, Keras callback): training batches decoded from image files.
+def seeded_epochs(n, seed):
+    """(dataset of row indices, Keras callback): one epoch's visiting order per iterator.
 
-    Like :func:`kerascli.core.resume.epoch_feed` (epoch ``e`` visits the files in an order
-    that depends on ``(seed, e)`` only, so a resumed run sees the batches an uninterrupted
-    one would), but each batch is read from disk and decoded as it is needed: memory holds
-    the file names and a few prefetched batches, whatever the number of files.
+    Epoch ``e`` visits the rows in the order of ``argsort(stateless_uniform(seed, e))``: the
+    same in a run resumed at epoch ``e`` as in one that never stopped (a plain
+    ``shuffle(reshuffle_each_iteration=True)`` restarts its sequence in a new process). The
+    dataset counts the iterators Keras opens, one per epoch; the callback (put it after the
+    epoch backup's restore) sets the count to the epoch training starts from.
     """
-    import math
-
     from kerascli.core import resume
     from kerascli.runtime import keras_module
     tf = tensorflow()
-    keras = keras_module()
-    check_batch_fits(files, batch_size)
-    n = len(files)
-    paths = tf.constant([str(p) for p in files.paths])
-    ys = tf.constant(labels)
     base = tf.constant(int(seed) % (2 ** 31), tf.int64)
-    epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="kerascli_image_epoch")
+    epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="kerascli_feed_epoch")
 
     def one_epoch(_):
         e = epoch.assign_add(1) - 1  # once per iterator, i.e. per epoch
         keys = tf.random.stateless_uniform([n], seed=tf.stack([base, e]))
         return tf.data.Dataset.from_tensor_slices(tf.argsort(keys))
 
-    data = tf.data.Dataset.range(1).flat_map(one_epoch)
-    data = data.map(lambda i: (tf.gather(paths, i), tf.gather(ys, i)))
-    data = data.map(decode_fn(files.size, files.channels), num_parallel_calls=AUTOTUNE,
-                    deterministic=True).batch(batch_size)
-    # a known length: Keras then opens a fresh iterator for every epoch
-    data = data.apply(tf.data.experimental.assert_cardinality(math.ceil(n / batch_size)))
-
-    class StartEpoch(keras.callbacks.Callback):
+    class StartEpoch(keras_module().callbacks.Callback):
         def on_train_begin(self, logs=None):
             epoch.assign(resume.initial_epoch(self.model))
 
-    return data.prefetch(AUTOTUNE), StartEpoch()
+    return tf.data.Dataset.range(1).flat_map(one_epoch), StartEpoch()
+
+
+def _known_length(data, n, batch_size):
+    """A known number of batches: Keras then opens a fresh iterator for every epoch."""
+    import math
+    tf = tensorflow()
+    return data.apply(tf.data.experimental.assert_cardinality(math.ceil(n / batch_size)))
+
+
+def array_feed(x, y, *, batch_size, seed):
+    """(``tf.data.Dataset``, Keras callback): training batches gathered from in-memory arrays
+    in :func:`seeded_epochs` order; the last batch of an epoch may be short."""
+    tf = tensorflow()
+    xs, ys = tf.constant(x), tf.constant(y)
+    order, start_epoch = seeded_epochs(len(x), seed)
+    data = order.batch(batch_size).map(lambda i: (tf.gather(xs, i), tf.gather(ys, i)),
+                                       num_parallel_calls=AUTOTUNE, deterministic=True)
+    return _known_length(data, len(x), batch_size).prefetch(AUTOTUNE), start_epoch
+
+
+def image_feed(files, labels, *, batch_size, seed):
+    """(``tf.data.Dataset``, Keras callback): training batches decoded from image files in
+    :func:`seeded_epochs` order, each batch read from disk as it is needed: memory holds the
+    file names and a few prefetched batches, whatever the number of files."""
+    tf = tensorflow()
+    check_batch_fits(files, batch_size)
+    paths = tf.constant([str(p) for p in files.paths])
+    ys = tf.constant(labels)
+    order, start_epoch = seeded_epochs(len(files), seed)
+    data = order.map(lambda i: (tf.gather(paths, i), tf.gather(ys, i)))
+    data = data.map(decode_fn(files.size, files.channels), num_parallel_calls=AUTOTUNE,
+                    deterministic=True).batch(batch_size)
+    return _known_length(data, len(files), batch_size).prefetch(AUTOTUNE), start_epoch

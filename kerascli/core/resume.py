@@ -12,7 +12,7 @@
 * The resumed run reuses the run's ``config.json`` (read by ``RunDir.reopen``: same model,
   data, split, seed) and continues from the last completed epoch.
 * The training data order of epoch ``e`` is a pure function of ``(seed, e)``
-  (:func:`epoch_feed`), not of how many epochs this process has run, so epochs ``k..`` of a
+  (:func:`kerascli.core.pipeline.seeded_epochs`), not of how many epochs this process has run, so epochs ``k..`` of a
   resumed run see the same batches as those of an uninterrupted run; the final metrics match
   within floating-point noise.
 * ``history.partial.json`` keeps the finished epochs' metrics so history.csv stays whole.
@@ -176,45 +176,6 @@ def backup_callback(run_dir):
             shutil.rmtree(backup, ignore_errors=True)
 
     return EpochBackup()
-
-
-def epoch_feed(x, y, *, batch_size, seed):
-    """(``tf.data.Dataset``, Keras callback): the training batches, epoch by epoch.
-
-    Epoch ``e`` visits the rows in the order of ``argsort(stateless_uniform(seed, e))``: the
-    same in a run resumed at epoch ``e`` as in one that never stopped (a plain
-    ``shuffle(reshuffle_each_iteration=True)`` restarts its sequence in a new process). The
-    dataset counts the iterators Keras opens, one per epoch; the callback (put it after
-    BackupAndRestore) sets the count to the epoch training starts from. Batches are gathered
-    from the in-memory arrays; the last one of an epoch may be short, as with ``batch``.
-    """
-    import math
-
-    from kerascli.core import pipeline
-    tf = pipeline.tensorflow()
-    from kerascli.runtime import keras_module
-    keras = keras_module()
-    n = len(x)
-    xs, ys = tf.constant(x), tf.constant(y)
-    base = tf.constant(int(seed) % (2 ** 31), tf.int64)
-    epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="kerascli_feed_epoch")
-
-    def one_epoch(_):
-        e = epoch.assign_add(1) - 1  # once per iterator, i.e. per epoch
-        keys = tf.random.stateless_uniform([n], seed=tf.stack([base, e]))
-        return tf.data.Dataset.from_tensor_slices(tf.argsort(keys))
-
-    data = tf.data.Dataset.range(1).flat_map(one_epoch).batch(batch_size)
-    data = data.map(lambda i: (tf.gather(xs, i), tf.gather(ys, i)),
-                    num_parallel_calls=pipeline.AUTOTUNE, deterministic=True)
-    # a known length: Keras then opens a fresh iterator for every epoch
-    data = data.apply(tf.data.experimental.assert_cardinality(math.ceil(n / batch_size)))
-
-    class StartEpoch(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            epoch.assign(initial_epoch(self.model))
-
-    return data.prefetch(pipeline.AUTOTUNE), StartEpoch()
 
 
 def rng_callback():
