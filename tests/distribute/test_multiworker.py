@@ -10,6 +10,7 @@ import pytest
 WORKER = Path(__file__).with_name("_worker.py")
 
 
+@pytest.mark.slow  # ~40 s: two worker processes
 def test_two_workers_train_together_and_end_with_identical_weights(tmp_path, free_ports):
     ports = ",".join(str(p) for p in free_ports(2))
     procs = [subprocess.Popen([sys.executable, str(WORKER), str(i), ports, str(tmp_path)],

@@ -55,7 +55,7 @@ def test_backtest_1_is_the_single_split_and_k_origins_pool_to_the_same_scores():
     assert spread["mean"] == pytest.approx(np.mean(spread["folds"]))
 
 
-@pytest.mark.parametrize("refit", [False, True])
+@pytest.mark.parametrize("refit", [False, pytest.param(True, marks=pytest.mark.slow)])
 def test_nothing_after_an_origin_reaches_any_model_at_that_origin(refit):
     """Change every value after origin c_k: the forecasts made at c_k (model, scaler,
     baselines, statsforecast's when installed) must not move. Without --refit every model is

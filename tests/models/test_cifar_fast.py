@@ -28,6 +28,7 @@ print(json.dumps({"loss_class": type(model.loss).__name__,
 """
 
 
+@pytest.mark.slow  # ~35 s: a CLI training of the fast recipe
 def test_fast_recipe_trains_through_the_cli_and_its_model_reloads_with_plain_keras(
         data_dir, tmp_path):
     _, _, x_test, y_test = datafiles.write_cifar_bin_dir(

@@ -52,6 +52,7 @@ def test_preprocessing_inside_the_model_matches_keras_applications(base):
     np.testing.assert_allclose(np.asarray(layer(x)), module.preprocess_input(x.copy()), atol=1e-4)
 
 
+@pytest.mark.slow  # ~70 s on 2 cores
 def test_frozen_head_leaves_the_base_as_loaded_and_fine_tuning_changes_only_the_top(
         tmp_path, weights_file):
     from kerascli.runtime import keras_module
@@ -117,6 +118,7 @@ def test_saved_transfer_run_reloads_with_plain_keras_evaluates_and_predicts(
     assert top["top"][0]["probability"] == pytest.approx(float(expected.max()), rel=1e-5)
 
 
+@pytest.mark.slow  # ~100 s on 2 cores: three transfer trainings
 def test_resume_inside_the_fine_tuning_phase_ends_like_an_uninterrupted_run(
         tmp_path, weights_file):
     from kerascli.core import resume
