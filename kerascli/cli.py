@@ -58,6 +58,12 @@ class LazyGroup(click.Group):
                 raise
             where = f" (see: {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
             raise UsageFailure(exc.format_message() + where) from None
+        except KeyboardInterrupt:
+            # Ctrl-C before a command's own guard is up (importing it, reading options): one
+            # line and the shell's code for Ctrl-C, not Click's "Aborted!" and exit 1
+            click.echo("kerascli interrupted before it started; nothing was written.",
+                       err=True)
+            raise SystemExit(130) from None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

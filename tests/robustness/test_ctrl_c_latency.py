@@ -125,3 +125,19 @@ def test_second_ctrl_c_during_clean_up_still_leaves_files_whole(mnist_small, tmp
     assert "STAGE cleaning up" in result[3]  # the second Ctrl-C landed inside the clean-up
     run_dir = next(Path(out).iterdir())
     assert {"config.json", "metrics.json", "history.csv"} <= {p.name for p in run_dir.iterdir()}
+
+
+def test_ctrl_c_before_a_command_starts_is_one_line_and_exit_130(monkeypatch):
+    """A Ctrl-C while the command module is still importing (before its guard is up)."""
+    from click.testing import CliRunner
+
+    from kerascli import cli as cli_module
+
+    def interrupted_import(name):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module.importlib, "import_module", interrupted_import)
+    result = CliRunner().invoke(cli_module.cli, ["train", "mlp"])
+    assert result.exit_code == 130, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["kerascli interrupted before it started; nothing was written."], lines
