@@ -1,0 +1,287 @@
+"""The forecast run: the LSTM trained through the one training core, every model rolled over
+the backtest origins, scored, given intervals, and forecast beyond the data."""
+import dataclasses
+from dataclasses import dataclass
+
+from kerascli.core import data as core_data
+from kerascli.core import fit
+from kerascli.core import metrics as metrics_mod
+from kerascli.errors import UserError
+from kerascli.forecasting.baselines import (METRICS, check_baselines, fit_linear,
+                                            linear_forecasts, model_names, simple_forecasts,
+                                            stats_forecasts)
+from kerascli.forecasting.defaults import early_stopping
+from kerascli.forecasting.intervals import conformal_quantile, interval_widths
+from kerascli.forecasting.result import ForecastResult, date_text, summary
+
+
+def _train_lstm(config, dataset, *, run_dir, callbacks, quiet, facts=None):
+    """fit.train once per ensemble seed (the first writes the run)."""
+    cfg = config.train
+    first = fit.train(cfg, dataset, run_dir=run_dir, quiet=quiet, facts=facts or config,
+                      callbacks=list(callbacks) + early_stopping(config), finish=False)
+    members = [first]
+    for i in range(1, config.ensemble):
+        members.append(fit.train(dataclasses.replace(cfg, seed=cfg.seed + i), dataset,
+                                 quiet=True, callbacks=early_stopping(config)))
+    return members, float(sum(m.train_seconds for m in members))
+
+
+def _predict(members, x):
+    import numpy as np
+    return np.mean([metrics_mod.predict_outputs(m.model, x) for m in members], axis=0)
+
+
+@dataclass
+class _Lstm:
+    """A trained LSTM (an ensemble of seeds) and how it forecasts ``horizon`` scaled steps."""
+
+    members: list
+    strategy: str  # direct or recursive
+    horizon: int
+    seconds: float
+
+    def forecast(self, x):
+        """Scaled forecasts (n, horizon) from input windows ``x``."""
+        import numpy as np
+
+        if self.strategy == "direct":
+            return _predict(self.members, x)
+        x, steps = np.array(x, dtype=np.float32, copy=True), []
+        for _ in range(self.horizon):  # the one-step model's output becomes the next input
+            z = _predict(self.members, x)[:, 0]
+            steps.append(z)
+            x = np.concatenate([x[:, 1:, :], z[:, None, None].astype(np.float32)], axis=1)
+        return np.stack(steps, axis=1)
+
+
+def _fit_lstm(config, w, dataset, strategy, *, run_dir=None, callbacks=(), quiet=True):
+    """Train the LSTM on ``dataset`` (windows ``w``) for ``strategy``: direct (one output per
+    step, exactly ``train lstm``) or recursive (a one-step model on the same training part)."""
+    from kerascli.datasets import series as series_mod
+
+    if strategy == "direct":
+        members, seconds = _train_lstm(config, dataset, run_dir=run_dir, callbacks=callbacks,
+                                       quiet=quiet)
+        return _Lstm(members, "direct", w.horizon, seconds)
+    one = series_mod.fold(w, split=w.split, end=len(w.levels), horizon=1)
+    one_cfg = dataclasses.replace(config, train=dataclasses.replace(config.train, horizon=1))
+    one_set = series_mod.dataset_of(one, one_cfg.train.load_options(), dataset.name)
+    members, seconds = _train_lstm(one_cfg, one_set, run_dir=run_dir, callbacks=callbacks,
+                                   quiet=quiet, facts=config)
+    return _Lstm(members, "recursive", w.horizon, seconds)
+
+
+def _validation_rmse(lstm, w, n_val):
+    import numpy as np
+
+    origins = w.train_origins[len(w.train_origins) - n_val:]
+    pred = w.to_levels(lstm.forecast(w.x_train[len(w.x_train) - n_val:]), origins)
+    mask = w.observed_mask(origins)
+    return float(np.sqrt(np.mean((pred - w.actual_levels(origins))[mask] ** 2)))
+
+
+def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
+    """Backtest the LSTM and the baselines on the same windows; intervals; forecast ahead.
+
+    Args:
+        config: a :class:`ForecastConfig`.
+        dataset: the series windows (``core.data.load_data(config.train)``).
+        run_dir: a :class:`~kerascli.core.rundir.RunDir`: the LSTM's config, backups and
+            history go there; the caller adds the results, then saves the model last.
+        callbacks: extra Keras callbacks (for the first training).
+        quiet: no model summary and no progress on stderr.
+    """
+    import time
+
+    import numpy as np
+
+    from kerascli.datasets import series as series_mod
+
+    check_baselines(config.baselines)
+    w = dataset.windows
+    h, n_test = w.horizon, len(w.test_origins)
+    k_folds = min(config.backtest, n_test)
+    starts = [int(b[0]) for b in np.array_split(np.arange(n_test), k_folds)]
+    bounds = starts + [n_test]
+    names = model_names(w.season, config.baselines)
+
+    cfg = config.train
+    _, _, x_val, _ = core_data.validation_split(dataset, cfg.validation_split, cfg.seed)
+    n_val = 0 if x_val is None else len(x_val)
+    strategy = config.strategy_h
+    if h == 1:
+        strategy = "direct"  # one step: both strategies are the same model
+    elif w.covariates and strategy != "direct":
+        if strategy == "recursive":
+            raise UserError("--strategy-h recursive needs future covariate values; with "
+                            "--covariates use --strategy-h direct.")
+        strategy = "direct"
+
+    # the LSTM (and linear) fit at the first origin, on the single split's training part
+    lstm = _fit_lstm(config, w, dataset, "recursive" if strategy == "recursive" else "direct",
+                     run_dir=run_dir, callbacks=callbacks, quiet=quiet)
+    train_seconds, choice = lstm.seconds, {}
+    if strategy == "auto":  # both, and keep the one with the lower RMSE on validation
+        other = _fit_lstm(config, w, dataset, "recursive")
+        train_seconds += other.seconds
+        if n_val:
+            choice = {"direct": _validation_rmse(lstm, w, n_val),
+                      "recursive": _validation_rmse(other, w, n_val)}
+            if choice["recursive"] < choice["direct"]:
+                lstm = other
+        strategy = lstm.strategy
+    members = lstm.members
+    outputs = lstm.forecast(w.x_test)
+    predictions = {"lstm": w.to_levels(outputs, w.test_origins)}
+    seconds = {}
+    started = time.perf_counter()
+    linear = fit_linear(w.x_train, w.y_train)
+    predictions["linear"] = linear_forecasts(linear, w, w.x_test, w.test_origins)
+    seconds["linear"] = time.perf_counter() - started
+    for name, value in simple_forecasts(w, w.test_origins).items():
+        predictions[name] = value
+    model = members[0].model
+    history = members[0].history
+    lstm0, last = lstm, (lstm, linear, w)  # at the first origin; the latest models
+
+    if config.refit and k_folds > 1:  # every later block: everything fit again at its origin
+        for k in range(1, k_folds):
+            origin = int(w.test_origins[bounds[k]])
+            fw = series_mod.fold(w, split=origin + 1,
+                                 end=int(w.test_origins[bounds[k + 1] - 1]) + h + 1)
+            fold_set = series_mod.dataset_of(fw, config.train.load_options(), dataset.name)
+            fold_lstm = _fit_lstm(config, fw, fold_set, strategy)
+            train_seconds += fold_lstm.seconds
+            rows = slice(bounds[k], bounds[k + 1])
+            predictions["lstm"][rows] = fw.to_levels(fold_lstm.forecast(fw.x_test),
+                                                     fw.test_origins)
+            started = time.perf_counter()
+            lin = fit_linear(fw.x_train, fw.y_train)
+            predictions["linear"][rows] = linear_forecasts(lin, fw, fw.x_test, fw.test_origins)
+            seconds["linear"] += time.perf_counter() - started
+            model, history = fold_lstm.members[0].model, fold_lstm.members[0].history
+            last = (fold_lstm, lin, fw)
+    for name in config.baselines:
+        started = time.perf_counter()
+        if config.refit and k_folds > 1:
+            parts = [stats_forecasts([name], w.levels, w.season, h,
+                                     int(w.test_origins[bounds[k]]), bounds[k + 1] - bounds[k])
+                     [name] for k in range(k_folds)]
+            predictions[name] = np.concatenate(parts)
+        else:
+            predictions[name] = stats_forecasts([name], w.levels, w.season, h,
+                                                int(w.test_origins[0]), n_test)[name]
+        seconds[name] = time.perf_counter() - started
+
+    # scores: pooled, per block, per step
+    actual = w.actual_levels()
+    mask = w.observed_mask()
+    scale = w.insample_naive_mae()
+
+    def score(pred, rows=slice(None), step=None):
+        a, p, m = actual[rows], pred[rows], mask[rows]
+        if step is not None:
+            a, p, m = a[:, step], p[:, step], m[:, step]
+        if not m.any():
+            return dict.fromkeys(METRICS)
+        return metrics_mod.score_levels(a[m], p[m], scale)
+
+    scores = {n: score(predictions[n]) for n in names}
+    folds = [{"origin_row": int(w.test_origins[bounds[k]]),
+              "origin_date": date_text(w.series, int(w.test_origins[bounds[k]]))
+              if w.series is not None else None,
+              "n_windows": int(bounds[k + 1] - bounds[k])} for k in range(k_folds)]
+    backtest = {n: {m: summary([score(predictions[n], slice(bounds[k], bounds[k + 1]))[m]
+                                 for k in range(k_folds)]) for m in METRICS} for n in names}
+    per_step = {n: [score(predictions[n], step=j) for j in range(h)] for n in names}
+
+    # conformal intervals: calibration = the validation tail the first LSTM did not fit
+    x_val = w.x_train[len(w.x_train) - n_val:]
+    cal_origins = w.train_origins[len(w.train_origins) - n_val:]
+    cal_actual = w.actual_levels(cal_origins) if n_val else np.zeros((0, h))
+    cal_mask = w.observed_mask(cal_origins) if n_val else np.zeros((0, h), bool)
+    cal_pred = {}
+    if n_val:
+        cal_pred["lstm"] = w.to_levels(lstm0.forecast(x_val), cal_origins)
+        x_fit = w.x_train[: len(w.x_train) - n_val]
+        lin_fit = fit_linear(x_fit, w.y_train[: len(x_fit)])
+        cal_pred["linear"] = linear_forecasts(lin_fit, w, x_val, cal_origins)
+        cal_pred.update(simple_forecasts(w, cal_origins))
+    intervals, coverage = {}, {}
+    n_cal = max(n_val, 30)
+
+    def unit(origins):
+        """Errors in units of the level at the origin for a series modelled as returns (a
+        price's errors grow with the price), else in the series' units."""
+        if w.target == "returns":
+            return w.levels[origins][:, None]
+        return np.ones((len(origins), 1))
+
+    for name in names:
+        if name not in cal_pred and n_val:
+            continue  # statsforecast's models: no calibration windows of their own
+        cal_err = (np.where(cal_mask, np.abs(cal_pred[name] - cal_actual), np.nan)
+                   / unit(cal_origins) if n_val else np.zeros((0, h)))
+        test_err = np.where(mask, np.abs(predictions[name] - actual), np.nan) / unit(
+            w.test_origins)
+        widths = interval_widths(cal_err, cal_origins, test_err, w.test_origins, starts,
+                                 config.levels, n_cal) * unit(w.test_origins)[None]
+        intervals[name], coverage[name] = {}, {}
+        for i, level in enumerate(config.levels):
+            lower, upper = predictions[name] - widths[i], predictions[name] + widths[i]
+            inside = (actual >= lower) & (actual <= upper)
+            intervals[name][level] = (lower, upper)
+            coverage[name][str(level)] = {
+                "nominal": level,
+                "overall": float(inside[mask].mean() * 100),
+                "per_step": [float(inside[:, j][mask[:, j]].mean() * 100) for j in range(h)],
+            }
+
+    future = _future(config, *last, w, names, predictions, actual, mask, cal_pred,
+                     cal_actual, cal_mask, cal_origins, n_cal)
+    return ForecastResult(config=config, series=w.series, windows=w, target=w.target,
+                          model=model, models=names, metrics=scores, backtest=backtest,
+                          per_step=per_step, coverage=coverage, predictions=predictions,
+                          intervals=intervals, actual=actual, folds=folds, future=future,
+                          train_seconds=train_seconds, baseline_seconds=seconds,
+                          history=history, strategy=strategy, strategy_rmse=choice)
+
+
+def _future(config, lstm, linear, w, w0, names, predictions, actual, mask, cal_pred, cal_actual,
+            cal_mask, cal_origins, n_cal):
+    """The next ``horizon`` values beyond the data, each model with its intervals (from every
+    error observed by the end of the data)."""
+    import numpy as np
+
+    h, n = w.horizon, len(w.levels)
+    last = np.array([n - 1])
+    ahead = {"lstm": w.to_levels(lstm.forecast(w.x_next), last)[0],
+             "linear": linear_forecasts(linear, w, w.x_next, last)[0]}
+    ahead.update({k: v[0] for k, v in simple_forecasts(w, last).items()})
+    for name in config.baselines:
+        ahead[name] = stats_forecasts([name], np.append(w.levels, np.zeros(h)), w.season, h,
+                                      n - 1, 1)[name][0]
+    dates = w.series.next_dates(h) if w.series is not None else None
+    rows = []
+    for k in range(h):
+        row = {"step": k + 1, "date": None}
+        if dates is not None:
+            ts = dates[k]
+            row["date"] = ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
+        for name in names:
+            row[name] = float(ahead[name][k])
+            if name in cal_pred or (not cal_pred and name in predictions):
+                unit = (lambda o: w.levels[o]) if w.target == "returns" else (lambda o: 1.0)
+                errs = (np.abs(predictions[name][:, k] - actual[:, k])
+                        / unit(w0.test_origins))[mask[:, k]]
+                if name in cal_pred:
+                    cal = (np.abs(cal_pred[name][:, k] - cal_actual[:, k])
+                           / unit(cal_origins))[cal_mask[:, k]]
+                    errs = np.concatenate([cal, errs])
+                for level in config.levels:
+                    q = conformal_quantile(errs[-n_cal:], level) * unit(n - 1)
+                    row[f"{name}_lo{level}"] = float(ahead[name][k] - q)
+                    row[f"{name}_hi{level}"] = float(ahead[name][k] + q)
+        rows.append(row)
+    return rows

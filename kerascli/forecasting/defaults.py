@@ -1,0 +1,81 @@
+"""Forecast settings the user did not give, chosen from the data (never the test period)."""
+import dataclasses
+
+from kerascli.forecasting.baselines import fit_linear, linear_forecasts
+
+
+# Training settings when the user gives none (measured in benchmarks/forecast.py): a batch
+# with at least MIN_STEPS steps per epoch (8 .. the model's default), epochs up to MAX_STEPS
+# steps in all, stopped after PATIENCE_STEPS steps (PATIENCE_EPOCHS bounds) without a lower
+# validation loss, the best weights kept.
+MIN_STEPS, MIN_BATCH, MAX_STEPS, MAX_EPOCHS = 16, 8, 4000, 500
+PATIENCE_STEPS, PATIENCE_EPOCHS = 300, (5, 25)
+
+
+def lag_candidates(season, n_rows):
+    """Window lengths worth trying: short ones and one to three seasons, as the data allow."""
+    found = {5, 10, 20} | ({season, 2 * season, 3 * season} if season > 1 else set())
+    return sorted(k for k in found if 2 <= k <= max(2, n_rows // 6))
+
+
+def choose_defaults(config, dataset, given):
+    """``config`` and ``dataset`` with what the user did not give chosen from the data:
+    ``--lags`` by a linear model's RMSE on the validation tail of the training part (the same
+    tail the LSTM validates on; never the test period), then the batch size, the epochs and
+    early stopping from the number of training windows."""
+    import math
+
+    import numpy as np
+
+    from kerascli.datasets import series as series_mod
+
+    cfg, w = config.train, dataset.windows
+    scores = []
+    if "lags" not in given:
+        for lags in lag_candidates(w.season, len(w.levels)):
+            try:
+                trial = series_mod.fold(w, split=w.split, end=len(w.levels), lags=lags)
+            except Exception:  # too short for this many lags  # noqa: BLE001
+                continue
+            n_val = int(round(cfg.validation_split * len(trial.x_train))) or 1
+            if len(trial.x_train) - n_val < 2 * lags:
+                continue
+            lin = fit_linear(trial.x_train[:-n_val], trial.y_train[:-n_val])
+            origins = trial.train_origins[-n_val:]
+            pred = linear_forecasts(lin, trial, trial.x_train[-n_val:], origins)
+            err = (pred - trial.actual_levels(origins))[trial.observed_mask(origins)]
+            scores.append((lags, float(np.sqrt(np.mean(err ** 2)))))
+        if scores:
+            best = min(scores, key=lambda p: p[1])[0]
+            cfg = dataclasses.replace(cfg, lags=best)
+    changes = {}
+    n_fit = max(1, int(len(w.x_train) * (1 - cfg.validation_split)))
+    if "batch_size" not in given:
+        batch = MIN_BATCH
+        while batch * 2 <= min(cfg.batch_size, n_fit / MIN_STEPS):
+            batch *= 2
+        changes["batch_size"] = batch
+    patience = config.early_stopping
+    if "epochs" not in given and cfg.validation_split > 0:
+        steps = math.ceil(n_fit / changes.get("batch_size", cfg.batch_size))
+        changes["epochs"] = min(MAX_EPOCHS, max(cfg.epochs, math.ceil(MAX_STEPS / steps)))
+        patience = min(PATIENCE_EPOCHS[1], max(PATIENCE_EPOCHS[0],
+                                               math.ceil(PATIENCE_STEPS / steps)))
+    cfg = dataclasses.replace(cfg, **changes)
+    config = dataclasses.replace(config, train=cfg, early_stopping=patience,
+                                 lag_scores=tuple(scores))
+    if cfg.lags != w.lags:
+        dataset = series_mod.dataset_of(series_mod.fold(w, split=w.split, end=len(w.levels),
+                                                        lags=cfg.lags),
+                                        cfg.load_options(), dataset.name)
+    return config, dataset
+
+
+def early_stopping(config):
+    """The EarlyStopping callback ``config.early_stopping`` asks for (or none)."""
+    if not config.early_stopping:
+        return []
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.early_stopping,
+                                          restore_best_weights=True)]
