@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import crashing
+
 from kerascli.cli import cli
 from kerascli.core import config as core_config, data as core_data, fit as core_fit
 from kerascli.core.rundir import RunDir
@@ -122,8 +124,6 @@ def test_saved_transfer_run_reloads_with_plain_keras_evaluates_and_predicts(
 def test_resume_inside_the_fine_tuning_phase_ends_like_an_uninterrupted_run(
         tmp_path, weights_file):
     from kerascli.core import resume
-    from kerascli.runtime import keras_module
-    keras = keras_module()
     root = _folder(tmp_path / "photos")
     params = {"base": "mobilenetv2", "weights": str(weights_file), "fine_tune_epochs": 2,
               "fine_tune_layers": 4}
@@ -132,17 +132,9 @@ def test_resume_inside_the_fine_tuning_phase_ends_like_an_uninterrupted_run(
     data = core_data.load_data(cfg)
     full = core_fit.train(cfg, data, run_dir=RunDir.create(tmp_path, "full").path, quiet=True)
 
-    class Crash(Exception):
-        pass
-
-    class CrashInFineTuning(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 1:  # the first fine-tuning epoch, after its backup
-                raise Crash()
-
     run_dir = RunDir.create(tmp_path, "crashed").path
-    with pytest.raises(Crash):
-        core_fit.train(cfg, data, run_dir=run_dir, callbacks=[CrashInFineTuning()], quiet=True)
+    with pytest.raises(crashing.Crash):  # in the first fine-tuning epoch, after its backup
+        core_fit.train(cfg, data, run_dir=run_dir, callbacks=[crashing.after_epoch(2)], quiet=True)
     assert resume.completed_epochs(run_dir) == 2
     resumed = core_fit.train(cfg, data, run_dir=run_dir, quiet=True)
     assert len(resumed.history["loss"]) == 3

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import crashing
 from kerascli import artifacts
 from kerascli.core import resume
 from kerascli.core.rundir import INCOMPLETE, RunDir
@@ -171,24 +172,14 @@ def test_kill_inside_a_backup_save_resumes_from_the_previous_epoch_exactly(tmp_p
 def _crash_after(epochs, tmp_path, name="crashed"):
     """A digits run whose process 'dies' (an exception) right after epoch ``epochs``' backup."""
     from kerascli.core import config as core_config, data as core_data, fit as core_fit
-    from kerascli.runtime import keras_module
 
-    keras = keras_module()
     cfg = core_config.make_config("mlp", "digits", epochs=5, batch_size=64, params={"hidden": (32,)},
                                   out=str(tmp_path))
-
-    class Crash(Exception):
-        pass
-
-    class CrashAfter(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == epochs - 1:
-                raise Crash()
-
     data = core_data.load_data(cfg)
     run_dir = RunDir.create(tmp_path, name).path
-    with pytest.raises(Crash):
-        core_fit.train(cfg, data, run_dir=run_dir, callbacks=[CrashAfter()], quiet=True)
+    with pytest.raises(crashing.Crash):
+        core_fit.train(cfg, data, run_dir=run_dir, callbacks=[crashing.after_epoch(epochs)],
+                       quiet=True)
     return cfg, data, run_dir
 
 
@@ -216,25 +207,15 @@ def test_a_truncated_backup_falls_back_one_epoch_and_all_damaged_is_one_line(tmp
 def test_resume_in_process_matches_an_uninterrupted_run(tmp_path):
     """Fast variant: the first run dies (an exception) right after epoch 2's backup."""
     from kerascli.core import config as core_config, data as core_data, fit as core_fit
-    from kerascli.runtime import keras_module
 
-    keras = keras_module()
     cfg = core_config.make_config("mlp", "digits", epochs=5, batch_size=64, params={"hidden": (32,)},
                                out=str(tmp_path))
     data = core_data.load_data(cfg)
     full = core_fit.train(cfg, data, run_dir=RunDir.create(tmp_path, "full").path, quiet=True)
 
-    class Crash(Exception):
-        pass
-
-    class CrashAfterEpoch2(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 1:
-                raise Crash()
-
     run_dir = RunDir.create(tmp_path, "crashed").path
-    with pytest.raises(Crash):
-        core_fit.train(cfg, data, run_dir=run_dir, callbacks=[CrashAfterEpoch2()], quiet=True)
+    with pytest.raises(crashing.Crash):
+        core_fit.train(cfg, data, run_dir=run_dir, callbacks=[crashing.after_epoch(2)], quiet=True)
     assert resume.completed_epochs(run_dir) == 2
     resumed = core_fit.train(cfg, data, run_dir=run_dir, quiet=True)
     assert resumed.metrics == pytest.approx(full.metrics, rel=1e-5, abs=1e-6)
@@ -249,7 +230,7 @@ def test_resume_refuses_conflicting_options_and_finished_runs(tmp_path, monkeypa
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     RunDir(run_dir).mark("interrupted")
-    from kerascli.core import config as core_config, data as core_data, fit as core_fit
+    from kerascli.core import config as core_config
     cfg = core_config.make_config("mlp", "digits", epochs=4, out=str(tmp_path))
     artifacts.write_json(run_dir / "config.json", {"config": cfg.to_dict()})
 

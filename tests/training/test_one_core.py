@@ -15,6 +15,7 @@ from kerascli.core.rundir import RunDir
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "forecast"))
 from _forecast_data import noisy_sine, write_series_csv  # noqa: E402
+import crashing  # noqa: E402
 
 
 def run_json(args, tmp_path):
@@ -125,21 +126,14 @@ def test_keras_internals_that_resume_relies_on_still_exist(tmp_path):
     assert len(generators) == 1 and np.asarray(generators[0].state.numpy()).shape == (2,)
     x, y = np.ones((8, 3), "float32"), np.ones((8, 2), "float32")
 
-    class Crash(Exception):
-        pass
-
-    class CrashAfterEpoch2(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 1:
-                raise Crash()
 
     class Probe(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
             self.start = resume.initial_epoch(self.model)
 
-    with pytest.raises(Crash):
+    with pytest.raises(crashing.Crash):
         model.fit(x, y, epochs=4, verbose=0, callbacks=[
-            keras.callbacks.BackupAndRestore(str(tmp_path)), CrashAfterEpoch2()])
+            keras.callbacks.BackupAndRestore(str(tmp_path)), crashing.after_epoch(2)])
     probe = Probe()
     model.fit(x, y, epochs=4, verbose=0,
               callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path)), probe])
