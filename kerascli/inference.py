@@ -252,7 +252,6 @@ def image_array(path, input_shape, background=None):
     as the model's channels say, uint8 0-255; inverted when its background polarity (mean
     brightness of its border) differs from the training images' (``background``:
     "dark"/"light"). Returns (array, inverted)."""
-    import numpy as np
     from PIL import UnidentifiedImageError
     from kerascli.datasets import images
 
@@ -267,9 +266,8 @@ def image_array(path, input_shape, background=None):
         raise DataError(path, f"not an image Pillow can read ({exc.__class__.__name__}).") from None
     inverted = False
     if background in ("dark", "light"):
-        border = np.concatenate([x[0].ravel(), x[-1].ravel(), x[:, 0].ravel(), x[:, -1].ravel()])
-        looks = "dark" if border.mean() < 128 else "light"
-        if looks != background:
+        from kerascli.core.data import background_of  # the measure training recorded
+        if background_of(x[None]) != background:
             x = 255 - x
             inverted = True
     return x, inverted
