@@ -50,6 +50,19 @@ def is_chief():
                                            and "chief" not in config.get("cluster", {}))
 
 
+def resolved_name(name):
+    """The strategy ``--strategy NAME`` means on this machine: ``auto`` is ``mirrored`` where
+    more than one GPU is visible, ``default`` otherwise."""
+    if name not in STRATEGIES:
+        raise UserError(f"--strategy {name}: choose one of {', '.join(STRATEGIES)}.")
+    if name != "auto":
+        return name
+    from kerascli.runtime import keras_module
+    keras_module()
+    import tensorflow as tf
+    return "mirrored" if len(tf.config.list_physical_devices("GPU")) > 1 else "default"
+
+
 def make_strategy(name):
     """Create the ``tf.distribute`` strategy for ``--strategy NAME`` (call before any model
     is built; build and compile inside ``strategy.scope()``)."""
@@ -57,10 +70,7 @@ def make_strategy(name):
     keras_module()
     import tensorflow as tf
 
-    if name not in STRATEGIES:
-        raise UserError(f"--strategy {name}: choose one of {', '.join(STRATEGIES)}.")
-    if name == "auto":
-        name = "mirrored" if len(tf.config.list_physical_devices("GPU")) > 1 else "default"
+    name = resolved_name(name)
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":

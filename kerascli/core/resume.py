@@ -238,6 +238,12 @@ def check_resumable(cfg, run_dir):
                else f"{replicas} replicas")
         raise UserError(f"--resume {run_dir}: this run trained with {how}, and resuming is "
                         "exact only on one replica; start it again without --resume.")
+    from kerascli.core import distribute
+    if distribute.resolved_name(cfg.strategy) in SEVERAL_REPLICAS:  # auto, on several GPUs
+        raise UserError(f"--resume {run_dir}: --strategy {cfg.strategy} would train on several "
+                        "GPUs here (mirrored), and resuming is exact only on one replica; "
+                        "resume it with CUDA_VISIBLE_DEVICES naming one GPU, or start it again "
+                        "without --resume.")
     _check_params(cfg, run_dir)
     check_backup(run_dir)
 

@@ -523,6 +523,20 @@ def rundir_ran_on_two_replicas(ctx):
                                                       "runtime": {"replicas": 2}}))
 
 
+def rundir_auto_resumed_on_two_gpus(ctx):
+    """Recorded on one replica under --strategy auto; here auto would mirror over two GPUs."""
+    from kerascli.core import config as core_config
+    from kerascli.runtime import keras_module
+    keras_module()
+    import tensorflow as tf
+    real = tf.config.list_physical_devices
+    ctx["patch"].setattr(tf.config, "list_physical_devices", lambda kind=None: (
+        ["GPU:0", "GPU:1"] if kind == "GPU" else real(kind)))
+    cfg = core_config.make_config("mlp", "digits", epochs=4)
+    return _resume(ctx, _interrupted_run(ctx, config={"command": "train", "config": cfg.to_dict(),
+                                                      "runtime": {"replicas": 1}}))
+
+
 def rundir_forecast_resumed_by_train(ctx):
     from kerascli.core import config as core_config
     cfg = core_config.make_config("mlp", "digits", epochs=4)
@@ -738,6 +752,7 @@ CASES = {
     rundir_backup_weights_missing: ["--resume", "latest.weights.h5", "missing"],
     rundir_mirrored_run: ["--resume", "mirrored", "one replica"],
     rundir_ran_on_two_replicas: ["--resume", "2 replicas", "one replica"],
+    rundir_auto_resumed_on_two_gpus: ["--resume", "several GPUs", "one replica"],
     rundir_forecast_resumed_by_train: ["--resume", "forecast run"],
     rundir_model_replaced_by_text: ["model.h5", "not an hdf5 file"],
     disk_full_saving_the_model: ["model.h5", "no space left on device", "marked incomplete"],
