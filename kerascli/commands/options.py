@@ -179,9 +179,10 @@ def series_options():
                      help="Series: steps ahead forecast from each window."),
         click.Option(["--target"], type=click.Choice(config.TARGETS), default="auto",
                      show_default=True,
-                     help="Series: what the model learns: levels, simple returns or first "
-                          "differences (auto: returns for a positive series, else diff). "
-                          "Scores are always on levels."),
+                     help="Series: what the model learns: levels, simple returns, or first "
+                          "(diff) / seasonal (sdiff) differences of the levels or their logs "
+                          "(auto: returns for a positive series, else diff; forecast chooses "
+                          "on validation). Scores are always on levels."),
         click.Option(["--fill"], type=click.Choice(config.FILLS), default="drop",
                      show_default=True,
                      help="Series: null or empty cells: drop the rows, carry the last value "

@@ -20,7 +20,8 @@ from kerascli.errors import UserError
 SCHEMA_VERSION = 2  # of config.json; version 1 (no "command", train only) still reads
 PRECISIONS = ("float32", "mixed")
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
-TARGETS = ("auto", "levels", "returns", "diff")  # what a series model learns
+TARGETS = ("auto", "levels", "returns", "diff", "sdiff", "sdiff-diff", "log-diff", "log-sdiff",
+           "log-sdiff-diff")  # what a series model learns (datasets/series.py)
 FILLS = ("drop", "ffill", "interpolate")  # null cells of a series
 STRATEGIES_H = ("auto", "direct", "recursive")  # how the LSTM forecasts several steps
 MAX_REPEATS = 100
@@ -173,6 +174,7 @@ class ForecastConfig:
     ensemble: int = 1  # LSTMs trained with consecutive seeds, averaged
     early_stopping: Optional[int] = None  # patience (epochs) on the validation loss, or None
     lag_scores: tuple = ()  # (lags, validation RMSE) pairs when forecast chose --lags
+    target_scores: tuple = ()  # (target, validation RMSE) pairs when forecast chose --target
 
     def __post_init__(self):
         if self.backtest < 1:
@@ -192,7 +194,8 @@ class ForecastConfig:
                 "levels": list(self.levels), "strategy_h": self.strategy_h,
                 "baselines": list(self.baselines), "ensemble": self.ensemble,
                 "early_stopping": self.early_stopping,
-                "lag_scores": [list(p) for p in self.lag_scores]}
+                "lag_scores": [list(p) for p in self.lag_scores],
+                "target_scores": [list(p) for p in self.target_scores]}
 
     @classmethod
     def from_dict(cls, stored):
@@ -203,7 +206,8 @@ class ForecastConfig:
                    baselines=tuple(stored.get("baselines") or ()),
                    ensemble=int(stored.get("ensemble", 1)),
                    early_stopping=stored.get("early_stopping"),
-                   lag_scores=tuple(tuple(p) for p in stored.get("lag_scores") or ()))
+                   lag_scores=tuple(tuple(p) for p in stored.get("lag_scores") or ()),
+                   target_scores=tuple(tuple(p) for p in stored.get("target_scores") or ()))
 
 
 CONFIGS = {c.COMMAND: c for c in (TrainConfig, CompareConfig, ForecastConfig)}

@@ -7,8 +7,9 @@ leakage:
 
 * the last ``test_size`` of the rows (chronologically) are the test period; every forecast
   there starts from an origin whose inputs are only values already observed;
-* the series is modelled as ``levels``, simple ``returns`` or first differences (``diff``);
-  ``auto`` picks returns for a positive series (prices) and differences otherwise;
+* the series is modelled as ``levels``, simple ``returns``, or first / seasonal differences
+  of the levels or their logs (:data:`TARGETS`); ``auto`` picks returns for a positive series
+  (prices) and differences otherwise (``forecast`` chooses among them on validation);
 * the scaler (mean and standard deviation) is fit on the training part only;
 * windows of ``lags`` scaled values predict the next ``horizon`` ones.
 
@@ -33,7 +34,8 @@ class Windows:
     """Scaled windows for training and testing, and what is needed to turn them back into levels.
 
     Index convention: ``levels[t]`` is the series; transformed value ``z[j]`` belongs to level
-    index ``j + offset`` (offset 1 for returns and differences, which need the previous value).
+    index ``j + offset`` (:func:`offset_of`: 1 for returns and first differences, which need
+    the previous value; ``season`` or ``season + 1`` for seasonal differences).
     A window with origin ``t`` holds the transformed values of levels ``t-lags+1 .. t`` and
     predicts those of levels ``t+1 .. t+horizon``.
     """
@@ -59,20 +61,37 @@ class Windows:
 
     @property
     def offset(self):
-        return 0 if self.target == "levels" else 1
+        return offset_of(self.target, self.season)
+
+    @property
+    def relative(self):
+        """Whether errors grow with the level (a target of returns or logs): intervals are
+        then sized in units of the level at the origin."""
+        return self.target == "returns" or self.target.startswith("log")
 
     def to_levels(self, scaled, origins):
-        """Scaled predictions of transformed values (n, horizon) as level forecasts."""
+        """Scaled predictions of transformed values (n, horizon) as level forecasts: the
+        differences undone step by step, each step's level feeding the next."""
         import numpy as np
 
         pred = np.asarray(scaled, dtype=np.float64).reshape(len(origins), self.horizon)
         pred = pred * self.scale + self.mean
-        base = self.levels[origins][:, None]
         if self.target == "levels":
             return pred
         if self.target == "returns":
-            return base * np.cumprod(1.0 + pred, axis=1)
-        return base + np.cumsum(pred, axis=1)
+            return self.levels[origins][:, None] * np.cumprod(1.0 + pred, axis=1)
+        log, _, _ = _parts(self.target)
+        back = _undo(self.target, self.season)  # {lag: coefficient} of past (log) levels
+        span = max(back)
+        past = self.levels[origins[:, None] + np.arange(1 - span, 1)[None, :]]
+        past = np.log(past) if log else past.copy()
+        steps = []
+        for k in range(self.horizon):
+            step = pred[:, k] + sum(c * past[:, -lag] for lag, c in back.items())
+            past = np.concatenate([past[:, 1:], step[:, None]], axis=1)
+            steps.append(step)
+        out = np.stack(steps, axis=1)
+        return np.exp(out) if log else out
 
     def actual_levels(self, origins=None):
         """The true levels for every test window (or ``origins``): (n, horizon)."""
@@ -107,32 +126,86 @@ class Windows:
         return float(np.mean(err)) if len(err) else 0.0
 
 
-def resolve_target(target, levels):
-    """``auto`` -> ``returns`` for a strictly positive series, else ``diff``."""
+# What a series model can learn (``--target``): the levels, simple returns, or (of the levels or
+# their logs) first differences, seasonal differences (the value ``season`` steps back
+# subtracted) or both, as Box-Jenkins difference a series until it is stationary. Logs
+# stabilise a variance that grows with the level (a multiplicative season).
+DIFFERENCED = ("diff", "sdiff", "sdiff-diff")
+TARGETS = ("levels", "returns") + DIFFERENCED + tuple(f"log-{t}" for t in DIFFERENCED)
+
+
+def _parts(target):
+    """(log, first differences, seasonal differences) of a differenced target."""
+    log = target.startswith("log-")
+    core = target[4:] if log else target
+    return log, core in ("diff", "sdiff-diff"), core.startswith("sdiff")
+
+
+def _undo(target, season):
+    """How a differenced target's next (log) level is rebuilt: {lag: coefficient} of the
+    (log) levels before it, to which the transformed value is added."""
+    _, d, seasonal = _parts(target)
+    if d and seasonal:
+        return {1: 1.0, season: 1.0, season + 1: -1.0}
+    return {season: 1.0} if seasonal else {1: 1.0}
+
+
+def offset_of(target, season=1):
+    """How many levels a transformed value needs before it: 0 for levels, 1 for returns and
+    first differences, ``season`` (+1) for seasonal differences (of differences)."""
+    if target == "levels":
+        return 0
+    if target == "returns":
+        return 1
+    return max(_undo(target, season))
+
+
+def target_candidates(levels, season=1):
+    """The targets ``forecast`` tries on validation when ``--target`` is not given: returns
+    (positive series) and first differences, and with a season its seasonal differences (of
+    first differences), of the logs too for a positive series."""
+    import numpy as np
+
+    positive = bool(np.all(np.asarray(levels) > 0))
+    found = [t for t in TARGETS[1:] if season > 1 or "sdiff" not in t]
+    return tuple(t for t in found if positive or not (t == "returns" or t.startswith("log-")))
+
+
+def resolve_target(target, levels, season=1):
+    """``auto`` -> ``returns`` for a strictly positive series, else ``diff``; refuse a target
+    the series cannot have (logs or returns of a series that is not positive; seasonal
+    differences without a season)."""
     import numpy as np
 
     positive = bool(np.all(levels > 0))
     if target == "auto":
         return "returns" if positive else "diff"
-    if target == "returns" and not positive:
-        raise UserError("--target returns needs a strictly positive series (it divides by the "
-                        "previous value); use --target diff or levels.")
+    if (target == "returns" or target.startswith("log-")) and not positive:
+        raise UserError(f"--target {target} needs a strictly positive series (it divides by or "
+                        "takes the log of the values); use --target diff or levels.")
+    if "sdiff" in target and season < 2:
+        raise UserError(f"--target {target} needs a season of at least 2 (--season M; the dates "
+                        "gave none).")
     return target
 
 
-def transform(levels, target):
+def transform(levels, target, season=1):
     import numpy as np
 
     if target == "levels":
         return levels.copy()
     if target == "returns":
         return levels[1:] / levels[:-1] - 1.0
-    return np.diff(levels)
+    log, d, seasonal = _parts(target)
+    u = np.log(levels) if log else levels
+    if seasonal:
+        u = u[season:] - u[:-season]
+    return np.diff(u) if d else u
 
 
-def rows_needed(lags, horizon, test_size, target):
+def rows_needed(lags, horizon, test_size, target, season=1):
     """The fewest rows giving MIN_TRAIN_WINDOWS training windows and one test window."""
-    offset = 0 if target == "levels" else 1
+    offset = offset_of(target, season)
     n = lags + horizon + offset
     while True:
         n_test = math.ceil(test_size * n)
@@ -162,13 +235,14 @@ def make_windows(levels, *, lags, horizon, test_size, target, source="series", d
     observed = None if observed is None else np.asarray(observed, dtype=bool)[:end]
     covariates = {k: np.asarray(v, dtype=np.float64)[:end] for k, v in (covariates or {}).items()}
     n = len(levels)
-    need = rows_needed(lags, horizon, test_size, target)
+    season = int(season or 1)
+    need = rows_needed(lags, horizon, test_size, target, season)
     if n < need and split is None:
         raise DataError(source, f"only {n} usable rows{dropped}; --lags {lags} --horizon "
                                 f"{horizon} --test-size {test_size} need at least {need} rows "
                                 "(use a longer series or fewer --lags).")
-    offset = 0 if target == "levels" else 1
-    z = transform(levels, target)
+    offset = offset_of(target, season)
+    z = transform(levels, target, season)
     split = n - math.ceil(test_size * n) if split is None else int(split)
     train_z = z[: split - offset]  # transformed values of levels before the split, and only those
     mean = float(train_z.mean())
@@ -200,7 +274,7 @@ def make_windows(levels, *, lags, horizon, test_size, target, source="series", d
     return Windows(target=target, lags=lags, horizon=horizon, levels=levels, split=split,
                    mean=mean, scale=scale, x_train=x_train, y_train=y_train, x_test=x_test,
                    y_test=y_test, train_origins=train_origins, test_origins=test_origins,
-                   x_next=x_next, series=series, season=int(season or 1), observed=observed,
+                   x_next=x_next, series=series, season=season, observed=observed,
                    covariates=tuple(covariates))
 
 
@@ -216,14 +290,15 @@ def _missing_covariate(x, origins, idx_x, names, dates, source):
                             "--covariates.")
 
 
-def fold(windows, split, end, horizon=None, lags=None):
+def fold(windows, split, end, horizon=None, lags=None, target=None):
     """The windows of a backtest fold: the same series and options, the training part ending
     at ``split`` (first test level) and nothing after level ``end - 1`` (``horizon``: another
-    number of steps per window, for the recursive strategy's one-step model)."""
+    number of steps per window, for the recursive strategy's one-step model; ``lags`` and
+    ``target``: others, for choosing them on validation)."""
     series = windows.series
     return make_windows(windows.levels, lags=lags or windows.lags,
                         horizon=horizon or windows.horizon,
-                        test_size=0.5, target=windows.target, series=series,
+                        test_size=0.5, target=target or windows.target, series=series,
                         season=windows.season, observed=windows.observed,
                         covariates=(series.covariates if series is not None and
                                     windows.covariates else None),
@@ -258,10 +333,10 @@ def load(options, name=None):
 
 def from_series(series, options, name="series"):
     """The windows ``options`` (lags, horizon, target, test_size) cut from a read series."""
-    target = resolve_target(options.target, series.values)
+    season = getattr(options, "season", None) or series.season
+    target = resolve_target(options.target, series.values, int(season or 1))
     dropped = (f" (after dropping {series.n_missing} null cells)"
                if series.n_missing and options.fill == "drop" else "")
-    season = getattr(options, "season", None) or series.season
     w = make_windows(series.values, lags=options.lags, horizon=options.horizon,
                      test_size=options.test_size, target=target, source=series.source,
                      dropped=dropped, series=series, season=season, observed=series.observed,

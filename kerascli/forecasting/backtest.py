@@ -212,9 +212,9 @@ def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
     n_cal = max(n_val, 30)
 
     def unit(origins):
-        """Errors in units of the level at the origin for a series modelled as returns (a
-        price's errors grow with the price), else in the series' units."""
-        if w.target == "returns":
+        """Errors in units of the level at the origin for a series modelled as returns or logs
+        (a price's errors grow with the price), else in the series' units."""
+        if w.relative:
             return w.levels[origins][:, None]
         return np.ones((len(origins), 1))
 
@@ -272,7 +272,7 @@ def _future(config, lstm, linear, w, w0, names, predictions, actual, mask, cal_p
         for name in names:
             row[name] = float(ahead[name][k])
             if name in cal_pred or (not cal_pred and name in predictions):
-                unit = (lambda o: w.levels[o]) if w.target == "returns" else (lambda o: 1.0)
+                unit = (lambda o: w.levels[o]) if w.relative else (lambda o: 1.0)
                 errs = (np.abs(predictions[name][:, k] - actual[:, k])
                         / unit(w0.test_origins))[mask[:, k]]
                 if name in cal_pred:

@@ -10,6 +10,7 @@ from kerascli.forecasting.baselines import fit_linear, linear_forecasts
 # validation loss, the best weights kept.
 MIN_STEPS, MIN_BATCH, MAX_STEPS, MAX_EPOCHS = 16, 8, 4000, 500
 PATIENCE_STEPS, PATIENCE_EPOCHS = 300, (5, 25)
+VALIDATION_TAIL = 0.2  # of the training windows: where --target and --lags are chosen
 
 
 def lag_candidates(season, n_rows):
@@ -18,36 +19,52 @@ def lag_candidates(season, n_rows):
     return sorted(k for k in found if 2 <= k <= max(2, n_rows // 6))
 
 
-def choose_defaults(config, dataset, given):
-    """``config`` and ``dataset`` with what the user did not give chosen from the data:
-    ``--lags`` by a linear model's RMSE on the validation tail of the training part (the same
-    tail the LSTM validates on; never the test period), then the batch size, the epochs and
-    early stopping from the number of training windows."""
-    import math
-
+def _validation_rmse(w, lags, target):
+    """The RMSE of a linear model of ``lags`` values of ``target`` on the validation tail of
+    the training part (fit on what precedes it), or None when the series is too short."""
     import numpy as np
 
     from kerascli.datasets import series as series_mod
 
+    try:
+        trial = series_mod.fold(w, split=w.split, end=len(w.levels), lags=lags, target=target)
+    except Exception:  # too short for this many lags  # noqa: BLE001
+        return None
+    n_val = int(round(VALIDATION_TAIL * len(trial.x_train))) or 1
+    if len(trial.x_train) - n_val < 2 * lags:
+        return None
+    lin = fit_linear(trial.x_train[:-n_val], trial.y_train[:-n_val])
+    origins = trial.train_origins[-n_val:]
+    pred = linear_forecasts(lin, trial, trial.x_train[-n_val:], origins)
+    err = (pred - trial.actual_levels(origins))[trial.observed_mask(origins)]
+    return float(np.sqrt(np.mean(err ** 2)))
+
+
+def choose_defaults(config, dataset, given):
+    """``config`` and ``dataset`` with what the user did not give chosen from the data:
+    ``--target`` and ``--lags`` together by a linear model's RMSE on the validation tail of
+    the training part (never the test period; the LSTM's linear highway is that model, the
+    network adds what it leaves), then the batch size, the epochs and early stopping from the
+    number of training windows."""
+    import math
+
+    from kerascli.datasets import series as series_mod
+
     cfg, w = config.train, dataset.windows
-    scores = []
-    if "lags" not in given:
-        for lags in lag_candidates(w.season, len(w.levels)):
-            try:
-                trial = series_mod.fold(w, split=w.split, end=len(w.levels), lags=lags)
-            except Exception:  # too short for this many lags  # noqa: BLE001
-                continue
-            n_val = int(round(cfg.validation_split * len(trial.x_train))) or 1
-            if len(trial.x_train) - n_val < 2 * lags:
-                continue
-            lin = fit_linear(trial.x_train[:-n_val], trial.y_train[:-n_val])
-            origins = trial.train_origins[-n_val:]
-            pred = linear_forecasts(lin, trial, trial.x_train[-n_val:], origins)
-            err = (pred - trial.actual_levels(origins))[trial.observed_mask(origins)]
-            scores.append((lags, float(np.sqrt(np.mean(err ** 2)))))
-        if scores:
-            best = min(scores, key=lambda p: p[1])[0]
-            cfg = dataclasses.replace(cfg, lags=best)
+    targets = ([w.target] if "target" in given or cfg.target != "auto"
+               else series_mod.target_candidates(w.levels[: w.split], w.season))
+    lags = [cfg.lags] if "lags" in given else lag_candidates(w.season, len(w.levels))
+    scores = {(t, k): _validation_rmse(w, k, t) for t in targets for k in lags}
+    scores = {key: v for key, v in scores.items() if v is not None}
+    lag_scores, target_scores = (), ()
+    if scores and (len(targets) > 1 or len(lags) > 1):
+        target, best = min(scores, key=scores.get)
+        cfg = dataclasses.replace(cfg, lags=best, target=target)
+        if "lags" not in given:
+            lag_scores = tuple((k, v) for (t, k), v in scores.items() if t == target)
+        if len(targets) > 1:
+            target_scores = tuple((t, min(v for (t2, _), v in scores.items() if t2 == t))
+                                  for t in targets if any(t2 == t for t2, _ in scores))
     changes = {}
     n_fit = max(1, int(len(w.x_train) * (1 - cfg.validation_split)))
     if "batch_size" not in given:
@@ -63,10 +80,10 @@ def choose_defaults(config, dataset, given):
                                                math.ceil(PATIENCE_STEPS / steps)))
     cfg = dataclasses.replace(cfg, **changes)
     config = dataclasses.replace(config, train=cfg, early_stopping=patience,
-                                 lag_scores=tuple(scores))
-    if cfg.lags != w.lags:
+                                 lag_scores=lag_scores, target_scores=target_scores)
+    if cfg.lags != w.lags or cfg.target not in ("auto", w.target):
         dataset = series_mod.dataset_of(series_mod.fold(w, split=w.split, end=len(w.levels),
-                                                        lags=cfg.lags),
+                                                        lags=cfg.lags, target=cfg.target),
                                         cfg.load_options(), dataset.name)
     return config, dataset
 

@@ -1,8 +1,13 @@
 """An LSTM regressor over sliding windows of a numeric series.
 
 Input: windows of ``lags`` past values, shape (lags, 1); output: the next ``horizon`` values
-(one Dense unit each). Used by ``kerascli forecast``; ``kerascli train lstm --dataset FILE.csv``
-trains it on a CSV series too.
+(one Dense unit each), plus, by default, a linear autoregression on the same window (LSTNet's
+"highway", Lai et al. 2018). Training starts from the least-squares autoregression with the
+network's output at zero, so the LSTM learns what the linear model leaves (Zhang's 2003
+ARIMA + neural network hybrid, fit jointly): on short seasonal series the linear part carries
+most of the forecast, see benchmarks/forecast.py.
+Used by ``kerascli forecast``; ``kerascli train lstm --dataset FILE.csv`` trains it on a CSV
+series too.
 """
 from kerascli.models import ModelInfo, Param
 
@@ -20,13 +25,17 @@ INFO = ModelInfo(
         Param("units", "int", 32, "LSTM units per layer."),
         Param("layers", "int", 1, "Stacked LSTM layers."),
         Param("dropout", "float", 0.0, "Dropout after each LSTM layer (0 = none)."),
+        Param("highway", "choice", "linear", "Add a linear autoregression on the input window "
+              "to the LSTM's output (linear), or not (none).", choices=("linear", "none")),
     ),
     datasets=("sp500", "series"),
 )
 
 
-def build(input_shape, task="regression", n_outputs=1, units=32, layers=1, dropout=0.0):
-    """A ``keras.Sequential``: ``layers`` LSTM layers of ``units``, then Dense(n_outputs)."""
+def build(input_shape, task="regression", n_outputs=1, units=32, layers=1, dropout=0.0,
+          highway="linear"):
+    """``layers`` LSTM layers of ``units``, then Dense(n_outputs); with ``highway="linear"``
+    the output of Dense(n_outputs) on the flattened window is added to it."""
     from kerascli.errors import UserError
     from kerascli.runtime import keras_module
 
@@ -37,11 +46,37 @@ def build(input_shape, task="regression", n_outputs=1, units=32, layers=1, dropo
         raise UserError(f"--units and --layers must be at least 1 (got {units}, {layers}).")
     if not 0.0 <= float(dropout) < 1.0:
         raise UserError(f"--dropout must be in [0, 1) (got {dropout}).")
-    stack = [keras.Input(shape=tuple(input_shape))]
+    if highway not in ("linear", "none"):
+        raise UserError(f"--highway {highway!r}: choose linear or none.")
+    stack = []
     for i in range(int(layers)):
         last = i == int(layers) - 1
         stack.append(keras.layers.LSTM(int(units), return_sequences=not last))
         if dropout:
             stack.append(keras.layers.Dropout(float(dropout)))
-    stack.append(keras.layers.Dense(int(n_outputs)))
-    return keras.Sequential(stack, name="lstm")
+    stack.append(keras.layers.Dense(int(n_outputs), name="network_output"))
+    window = network = keras.Input(shape=tuple(input_shape))
+    for layer in stack:
+        network = layer(network)
+    if highway == "none":
+        return keras.Model(window, network, name="lstm")
+    linear = keras.layers.Dense(int(n_outputs), name="highway")(keras.layers.Flatten()(window))
+    return keras.Model(window, keras.layers.Add()([network, linear]), name="lstm")
+
+
+def initialize(model, x_fit, y_fit):
+    """With a highway: set it to the least-squares fit of ``y_fit`` on the flattened windows
+    ``x_fit`` and the network's output layer to zero, so training starts at the linear
+    autoregression (Glorot's random start cost short series most of their epochs)."""
+    import numpy as np
+
+    if "highway" not in [layer.name for layer in model.layers]:
+        return
+    x = np.asarray(x_fit, dtype=np.float64).reshape(len(x_fit), -1)
+    t = np.asarray(y_fit, dtype=np.float64).reshape(len(x), -1)
+    design = np.hstack([x, np.ones((len(x), 1))])
+    solution, *_ = np.linalg.lstsq(design, t, rcond=None)
+    model.get_layer("highway").set_weights([solution[:-1].astype("float32"),
+                                            solution[-1].astype("float32")])
+    out = model.get_layer("network_output")
+    out.set_weights([np.zeros_like(w) for w in out.get_weights()])

@@ -105,7 +105,7 @@ def test_old_spellings_still_work_as_hidden_aliases(tmp_path):
     assert cfg.params_dict == {"hidden": (8, 4), "dropout": 0.1}
     lstm = models.get("lstm").INFO
     kwargs = {"label_alias": "Open", "label": None, "units": None, "layers": None,
-              "dropout": None, "epochs": None, "batch_size": None, "learning_rate": None,
+              "dropout": None, "highway": None, "epochs": None, "batch_size": None, "learning_rate": None,
               "optimizer": None}
     assert options.train_config(lstm, kwargs).label == "Open"
 

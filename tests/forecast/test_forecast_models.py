@@ -75,11 +75,33 @@ def test_scaler_never_sees_test_rows():
     assert abs(result_scaler.mean) < 1  # returns of the training part only (a 1e7x jump excluded)
 
 
-@pytest.mark.parametrize("target", ["levels", "returns", "diff"])
+@pytest.mark.parametrize("target", ["levels", "returns", "diff", "sdiff", "sdiff-diff",
+                                    "log-diff", "log-sdiff", "log-sdiff-diff"])
 def test_perfect_scaled_predictions_give_back_the_true_levels(target):
     values = 50 + np.cumsum(np.random.default_rng(3).normal(0, 1, 120))
-    w = make_windows(values, lags=6, horizon=3, test_size=0.25, target=target)
+    # horizon 6 > season 4: later steps rebuild on the forecast levels of earlier ones
+    w = make_windows(values, lags=6, horizon=6, test_size=0.25, target=target, season=4)
     assert np.allclose(w.to_levels(w.y_test, w.test_origins), w.actual_levels())
+    assert np.allclose(w.to_levels(w.y_train, w.train_origins), w.actual_levels(w.train_origins))
+
+
+def test_seasonal_differences_of_logs_are_what_the_windows_hold():
+    values = np.exp(np.arange(1.0, 61.0) / 10)
+    w = make_windows(values, lags=3, horizon=1, test_size=0.2, target="log-sdiff-diff", season=4)
+    u = np.log(values)
+    origin = int(w.train_origins[0])
+    assert origin == 3 - 1 + 5  # lags - 1 + season + 1 levels before the first input
+    z = (u[origin + 1] - u[origin]) - (u[origin + 1 - 4] - u[origin - 4])
+    assert w.y_train[0, 0] * w.scale + w.mean == pytest.approx(z, abs=1e-5)
+
+
+def test_targets_a_series_cannot_have_are_refused_in_one_line():
+    from kerascli.datasets.series import resolve_target
+    from kerascli.errors import UserError
+    with pytest.raises(UserError, match="strictly positive"):
+        resolve_target("log-sdiff", np.array([1.0, -1.0]), 12)
+    with pytest.raises(UserError, match="season of at least 2"):
+        resolve_target("sdiff", np.array([1.0, 2.0]), 1)
 
 
 def test_too_short_series_is_refused_with_the_number_of_rows_needed():
@@ -104,14 +126,33 @@ def test_forecast_beyond_the_data_has_horizon_steps_and_business_dates():
     assert future_dates(daily, 1)[0] == pd.Timestamp("2024-01-31")
 
 
-def test_lstm_model_is_a_readable_sequential_with_dense_horizon():
+def test_lstm_model_is_lstm_layers_then_dense_horizon_plus_a_linear_highway():
     from kerascli import models
     lstm = models.get("lstm")
     assert lstm.INFO.accepts == frozenset({"series"}) and lstm.INFO.default_dataset == "sp500"
     model = lstm.build((12, 1), "regression", 3, units=8, layers=2)
     kinds = [type(layer).__name__ for layer in model.layers]
-    assert kinds == ["LSTM", "LSTM", "Dense"]
+    assert kinds == ["InputLayer", "LSTM", "LSTM", "Flatten", "Dense", "Dense", "Add"]
+    assert model.get_layer("highway").get_weights()[0].shape == (12, 3)
     assert model.output_shape == (None, 3)
+    plain = lstm.build((12, 1), "regression", 3, units=8, layers=2, highway="none")
+    assert [type(layer).__name__ for layer in plain.layers] == [
+        "InputLayer", "LSTM", "LSTM", "Dense"]
+
+
+def test_lstm_training_starts_at_the_least_squares_autoregression():
+    from kerascli import models
+    lstm = models.get("lstm")
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1, (200, 6, 1)).astype("float32")
+    y = x[:, -1] * 0.8 - x[:, -2] * 0.3 + 0.1 + rng.normal(0, 0.01, (200, 1))
+    model = lstm.build((6, 1), "regression", 1, units=4)
+    lstm.initialize(model, x, y)
+    design = np.hstack([x.reshape(200, -1), np.ones((200, 1))])
+    ols = design @ np.linalg.lstsq(design, y, rcond=None)[0]
+    np.testing.assert_allclose(model.predict(x, verbose=0), ols, atol=1e-4)
+    kernel, bias = model.get_layer("highway").get_weights()
+    assert kernel[-1, 0] == pytest.approx(0.8, abs=0.01) and bias[0] == pytest.approx(0.1, abs=0.01)
 
 
 def test_series_dataset_gives_scaled_windows_from_a_csv(tmp_path):
