@@ -5,8 +5,8 @@ in a fresh process (so peak RSS is that loader's own), with the same ``cnn`` mod
 kerascli at 128x128 and the same batch size:
 
 * ``kerascli``  ``kerascli.datasets.load(folder, image_size=128)`` (walk + one-pass file
-  check of all 20,000 files, no decoding) and ``kerascli.core.pipeline.image_feed`` (Pillow
-  decode at a reduced JPEG scale + resize, in a parallel tf.data map, prefetch);
+  check of all 20,000 files, no decoding) and ``kerascli.core.pipeline.image_feed`` (tf.io
+  JPEG decode at Pillow's reduced scale + resize, in a parallel tf.data map, prefetch);
 * ``keras``     ``keras.utils.image_dataset_from_directory(folder, image_size=(128, 128))``
   (tf.io decode + bilinear resize), prefetched.
 
@@ -146,7 +146,7 @@ def main():
              "train cnn (images/s) | peak RSS (GiB) |", "|---|---:|---:|---:|---:|"]
     for loader in ("kerascli", "keras"):
         r = best[loader]
-        name = ("kerascli (walk + one-pass check, Pillow decode in tf.data)" if loader == "kerascli"
+        name = ("kerascli (walk + one-pass check, tf.io decode in tf.data)" if loader == "kerascli"
                 else "keras.utils.image_dataset_from_directory")
         lines.append(f"| {name} | {r['index_s']:.1f} | {r['pipeline_ips']:.0f} | "
                      f"{r['train_ips']:.1f} | {r['peak_rss'] / 2 ** 30:.2f} |")

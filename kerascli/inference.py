@@ -262,6 +262,8 @@ def image_array(path, input_shape, background=None):
         x = images.decode_file(path, (height, width), channels)
     except FileNotFoundError:
         raise UserError(f"{path}: no such file.") from None
+    except images.UndecodableImage as exc:  # a whole header, broken pixels
+        raise DataError(path, f"{exc}; re-save or replace the file.") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise DataError(path, f"not an image Pillow can read ({exc.__class__.__name__}).") from None
     inverted = False

@@ -5,7 +5,7 @@
 * :func:`image_feed` (training, epoch-seeded order for ``--resume``), :func:`image_batches`
   (validation, evaluate, predict) and :func:`stream_image_folder` read image files from disk,
   decoding and resizing each in parallel as it is needed with the one decode function
-  (:func:`kerascli.datasets.images.decode_file`): memory stays bounded by the prefetched
+  (:func:`kerascli.datasets.images.decoder`, tf.io ops): memory stays bounded by the prefetched
   batches, not by the size of the folder (benchmarks/image_folder.py).
 
 Whether :mod:`kerascli.core.fit` feeds ``fit()`` from arrays or from :func:`from_arrays` is
@@ -73,22 +73,16 @@ def flip_shift(max_shift=0.1, flip=True, seed=0):
 
 
 def decode_fn(image_size, channels=3):
-    """A tf.data map function ``(path, label) -> (uint8 image, label)`` that reads each file
-    with :func:`kerascli.datasets.images.decode_file`, the one decode/resize that ``evaluate``
-    and ``predict`` use too. Pillow releases the GIL while decoding and resizing, so the
-    parallel map calls run in parallel."""
-    import os
-    from kerascli.datasets.images import decode_file
+    """A tf.data map function ``(path, route, *label) -> (uint8 image, *label)``: reads each
+    file and decodes it with :func:`kerascli.datasets.images.decoder`, the one decode/resize
+    that ``evaluate``, ``predict`` and ``serve`` use too (tf.io ops for JPEG/PNG/GIF/BMP, so
+    the parallel map calls run in parallel; Pillow only for what tf.io cannot read alike)."""
+    from kerascli.datasets.images import decoder
+    decode = decoder(tuple(int(n) for n in image_size), int(channels))
     tf = tensorflow()
-    height, width = int(image_size[0]), int(image_size[1])
 
-    def read(path):
-        return decode_file(os.fsdecode(path), (height, width), channels)
-
-    def load(path, *label):
-        image = tf.numpy_function(read, [path], tf.uint8, stateful=False)
-        image.set_shape((height, width, channels))
-        return (image, *label)
+    def load(path, route, *label):
+        return (decode(tf.io.read_file(path), route), *label)
 
     return load
 
@@ -100,9 +94,10 @@ def stream_image_folder(paths, labels, *, image_size, channels=3, batch_size=32,
     Memory is bounded by ``shuffle_buffer`` file names plus a few prefetched batches of
     decoded images, however many files there are.
     """
+    from kerascli.datasets.images import ImageFiles
     tf = tensorflow()
-    paths = [str(p) for p in paths]
-    data = tf.data.Dataset.from_tensor_slices((paths, list(labels)))
+    files = ImageFiles(paths, image_size, channels)
+    data = tf.data.Dataset.from_tensor_slices((list(files.paths), files.routes, list(labels)))
     if shuffle:
         data = data.shuffle(min(len(paths), shuffle_buffer), seed=seed,
                             reshuffle_each_iteration=True)
@@ -135,11 +130,8 @@ def check_batch_fits(files, batch_size):
 def image_batches(files, labels=None, *, batch_size):
     """Batches of ``files`` (:class:`~kerascli.datasets.images.ImageFiles`) decoded in order,
     with their ``labels`` when given: for validation, ``evaluate`` and ``predict``."""
-    tf = tensorflow()
-    paths = tf.constant([str(p) for p in files.paths])
-    data = tf.data.Dataset.from_tensor_slices(paths if labels is None else (paths, labels))
-    return (data.map(decode_fn(files.size, files.channels), num_parallel_calls=AUTOTUNE)
-            .batch(batch_size).prefetch(AUTOTUNE))
+    data = files.decoded() if labels is None else files.decoded(labels)
+    return data.batch(batch_size).prefetch(AUTOTUNE)
 
 
 def seeded_epochs(n, seed):
@@ -194,9 +186,9 @@ def image_feed(files, labels, *, batch_size, seed):
     tf = tensorflow()
     check_batch_fits(files, batch_size)
     paths = tf.constant([str(p) for p in files.paths])
-    ys = tf.constant(labels)
+    routes, ys = tf.constant(files.routes), tf.constant(labels)
     order, start_epoch = seeded_epochs(len(files), seed)
-    data = order.map(lambda i: (tf.gather(paths, i), tf.gather(ys, i)))
+    data = order.map(lambda i: (tf.gather(paths, i), tf.gather(routes, i), tf.gather(ys, i)))
     data = data.map(decode_fn(files.size, files.channels), num_parallel_calls=AUTOTUNE,
                     deterministic=True).batch(batch_size)
     return _known_length(data, len(files), batch_size).prefetch(AUTOTUNE), start_epoch

@@ -13,6 +13,9 @@ So an empty file, a download cut off half way and a text file named ``.jpg`` are
 caught up front; the pixels are decoded once, while training.
 """
 import os
+from typing import NamedTuple
+
+from PIL import Image, UnidentifiedImageError
 
 FORMATS = ("JPEG", "MPO", "PNG", "GIF", "BMP", "DIB", "WEBP")
 MAX_PIXELS = 178_956_970  # Pillow's decompression-bomb limit (2 x MAX_IMAGE_PIXELS)
@@ -27,51 +30,84 @@ def _tail(path, n=TAIL):
         return f.read(), size
 
 
+class Facts(NamedTuple):
+    """What the header says about one file: enough to pick how it is decoded
+    (:func:`kerascli.datasets.images.route`)."""
+    format: str
+    mode: str
+    width: int
+    height: int
+    transparency: bool  # a palette or single-colour transparency (tRNS, GIF), not an alpha band
+    rawmode: str  # how the pixels are stored, e.g. "RGB;16B" for a 16-bit PNG, "BGR" for a BMP
+
+
 def problem(path):
     """Why ``path`` will not decode (a few words), or None when it looks whole."""
-    import warnings
-    from PIL import Image, UnidentifiedImageError
+    return inspect(path)[0]
+
+
+def header(image):
+    """The :class:`Facts` of an open Pillow image (nothing decoded)."""
+    rawmode = ""
+    if image.tile and isinstance(image.tile[0][3], tuple) and image.tile[0][3]:
+        rawmode = str(image.tile[0][3][0])
+    elif image.tile and isinstance(image.tile[0][3], str):
+        rawmode = image.tile[0][3]
+    return Facts(image.format or "", image.mode, image.size[0], image.size[1],
+                 "transparency" in image.info, rawmode)
+
+
+def inspect(path):
+    """(why ``path`` will not decode or None, its :class:`Facts` or None): one header parse."""
+    reason = facts = None
     try:
-        if os.path.getsize(path) == 0:
-            return "empty file"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Pillow's DecompressionBombWarning, EXIF notes
-            with Image.open(path) as image:
-                fmt, (width, height) = image.format, image.size
-                if fmt not in FORMATS:
-                    return f"{fmt} is not a supported image type"
-                if width < 1 or height < 1:
-                    return "image has no pixels"
-                if width * height > MAX_PIXELS:
-                    return f"{width}x{height} pixels is too large"
-                if fmt == "PNG":
-                    image.verify()
-                    return None
-                if fmt == "BMP" or fmt == "DIB":
-                    return _bmp_problem(path, image)
+        reason, facts = _inspect(path)
     except UnidentifiedImageError:
-        return "not an image"
+        reason = "not an image"
     except Image.DecompressionBombError:
-        return "too many pixels"
+        reason = "too many pixels"
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        return f"cannot decode ({str(exc).splitlines()[0][:80] or exc.__class__.__name__})"
+        reason = f"cannot decode ({str(exc).splitlines()[0][:80] or exc.__class__.__name__})"
+    return reason, facts
+
+
+def _inspect(path):
+    import warnings
+    if os.path.getsize(path) == 0:
+        return "empty file", None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow's DecompressionBombWarning, EXIF notes
+        with Image.open(path) as image:
+            facts = header(image)
+            fmt, width, height = facts.format, facts.width, facts.height
+            if fmt not in FORMATS:
+                return f"{fmt} is not a supported image type", None
+            if width < 1 or height < 1:
+                return "image has no pixels", None
+            if width * height > MAX_PIXELS:
+                return f"{width}x{height} pixels is too large", None
+            if fmt == "PNG":
+                image.verify()
+                return None, facts
+            if fmt == "BMP" or fmt == "DIB":
+                return _bmp_problem(path, image), facts
     tail, size = _tail(path)
     if fmt in ("JPEG", "MPO"):
         # the end marker closes the file; some cameras append padding or a trailer after it
         # (then it is still in the last few KiB, which in a larger file are past any thumbnail)
         if not tail.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9") and not (
                 size > 2 * TAIL and b"\xff\xd9" in tail):
-            return "cut off (no JPEG end marker)"
+            return "cut off (no JPEG end marker)", None
     elif fmt == "GIF":
         if not tail.rstrip(b"\x00").endswith(b";"):
-            return "cut off (no GIF trailer)"
+            return "cut off (no GIF trailer)", None
     elif fmt == "WEBP":
         with open(path, "rb") as f:
-            header = f.read(12)
-        announced = int.from_bytes(header[4:8], "little") + 8
+            start = f.read(12)
+        announced = int.from_bytes(start[4:8], "little") + 8
         if size < announced:
-            return f"cut off ({size} of {announced} bytes)"
-    return None
+            return f"cut off ({size} of {announced} bytes)", None
+    return None, facts
 
 
 def _bmp_problem(path, image):
@@ -89,10 +125,17 @@ def _bmp_problem(path, image):
     return None
 
 
-def find_bad(paths, workers=None):
-    """[(path, reason)] for the files among ``paths`` that will not decode, in their order."""
+def check(paths, workers=None):
+    """([(path, reason)] for the files among ``paths`` that will not decode, in their order;
+    {path: :class:`Facts`} for the others), in one pass over the files' headers."""
     from concurrent.futures import ThreadPoolExecutor
     workers = workers or min(16, 4 * (os.cpu_count() or 1))  # mostly waiting on the disk
     with ThreadPoolExecutor(workers) as pool:
-        reasons = list(pool.map(problem, paths, chunksize=64))
-    return [(p, why) for p, why in zip(paths, reasons) if why]
+        found = list(pool.map(inspect, paths, chunksize=64))
+    bad = [(p, why) for p, (why, _) in zip(paths, found) if why]
+    return bad, {p: facts for p, (why, facts) in zip(paths, found) if not why}
+
+
+def find_bad(paths, workers=None):
+    """[(path, reason)] for the files among ``paths`` that will not decode, in their order."""
+    return check(paths, workers)[0]

@@ -15,11 +15,14 @@ Folders as people have them:
 Nothing is decoded when the folder is loaded: ``x_train``/``x_test`` are :class:`ImageFiles`,
 lists of paths that tf.data decodes batch by batch while training
 (:func:`kerascli.core.pipeline.image_feed`), so memory does not grow with the folder. Every
-image -- in training, ``evaluate`` and ``predict`` -- goes through :func:`decode_file`:
-converted to RGB or grayscale (transparency on white, 16-bit scaled to 8 bits, CMYK
-converted), resized to one size (``image_size``; by default the size of the first image,
-scaled so that its longer side is at most 64 pixels).
+image -- in training, ``evaluate``, ``predict`` and ``serve`` -- goes through one decode
+function, :func:`decoder` (tf.io ops, run in parallel by tf.data; Pillow for the few kinds
+tf.io does not read as Pillow does, picked per file by :func:`route` from the header the
+check read): converted to RGB or grayscale (transparency on white, 16-bit scaled to 8 bits,
+CMYK converted), resized to one size (``image_size``; by default the size of the first
+image, scaled so that its longer side is at most 64 pixels).
 """
+import functools
 import os
 
 from kerascli.datasets import CLASSIFICATION, IMAGE, DatasetInfo
@@ -86,6 +89,44 @@ def _scan(root, class_names=None):
 
 # ---------------------------------------------------------------- decoding (the one function)
 
+# How a file is decoded: its route, picked from its header (:func:`route`) and carried in
+# the file list, so the decoder needs no second look at the file.
+PILLOW = 0  # what tf.io does not read as Pillow does: Pillow, in a tf.numpy_function
+JPEG_RATIOS = (1, 2, 4, 8)  # routes 1-4: a JPEG decoded by tf.io at 1/ratio scale
+PNG_ALPHA = 5  # a PNG with an alpha band: tf.io, composited on white
+TF_RGB = 6  # any other PNG, a GIF (first frame), a 24-bit BMP: tf.io
+_PNG_MODES = ("1", "L", "P", "RGB", "RGBA", "LA")
+
+
+def _ratio(width, height, size):
+    """Pillow's ``draft`` choice: the largest of 8, 4, 2, 1 that keeps the decoded image at
+    least ``size`` in both sides (libjpeg's scaled IDCT: exact and much faster)."""
+    scale = min(width // size[1], height // size[0])
+    return next((r for r in (8, 4, 2) if scale >= r), 1)
+
+
+def route(facts, size):
+    """How an image with these header :class:`~kerascli.datasets._filecheck.Facts` is decoded
+    at ``size`` (height, width): a route number for :func:`decoder`.
+
+    tf.io decodes, in parallel and without Python, what it reads exactly as Pillow does:
+    8-bit JPEG (not CMYK), PNG (no palette/colour-key transparency, not 16-bit), GIF without
+    transparency, 24-bit BMP. The rest (WebP, CMYK, 16-bit, transparency keys, palette BMP)
+    goes through Pillow (:func:`pillow_decode`)."""
+    if facts is None:
+        return PILLOW
+    fmt, mode = facts.format, facts.mode
+    if fmt in ("JPEG", "MPO") and mode in ("RGB", "L", "YCbCr"):
+        return 1 + JPEG_RATIOS.index(_ratio(facts.width, facts.height, size))
+    if fmt == "PNG" and mode in _PNG_MODES and not facts.transparency and "16" not in facts.rawmode:
+        return PNG_ALPHA if mode in ("RGBA", "LA") else TF_RGB
+    if fmt == "GIF" and not facts.transparency:
+        return TF_RGB
+    if fmt in ("BMP", "DIB") and mode == "RGB" and facts.rawmode == "BGR":
+        return TF_RGB
+    return PILLOW
+
+
 def _to_mode(image, mode):
     """``image`` as 8-bit ``mode`` ("RGB" or "L"): transparency composited on white, 16-bit
     and 32-bit gray scaled (not clipped) to 8 bits, CMYK and palettes converted."""
@@ -105,19 +146,21 @@ def _to_mode(image, mode):
     return image if image.mode == mode else image.convert(mode)
 
 
-def decode_file(path, size, channels=3):
-    """Read one image file as a uint8 array of shape (height, width, channels).
-
-    The one decode/resize used for training (through tf.data), ``evaluate`` and ``predict``.
-    JPEGs are decoded at a reduced scale when much larger than ``size`` (exact and much
-    faster); the resize is Pillow's bilinear, antialiased when shrinking. Raises
-    ``OSError``/``ValueError``/``SyntaxError`` for a file that does not decode.
-    """
+def pillow_decode(source, size, channels=3):
+    """Pillow's decode/resize of one image (a path, a file object or the file's bytes), the
+    :data:`PILLOW` route of :func:`decoder`: converted to RGB or grayscale (transparency on
+    white, 16-bit scaled to 8 bits, CMYK converted), JPEGs decoded at a reduced scale when
+    much larger than ``size``, resized with Pillow's bilinear (antialiased when shrinking)."""
+    import io
     import numpy as np
     from PIL import Image
+    if isinstance(source, np.ndarray):  # from tf.numpy_function: a 0-d array of bytes
+        source = source.item()
+    if isinstance(source, (bytes, np.bytes_)):
+        source = io.BytesIO(bytes(source))
     height, width = int(size[0]), int(size[1])
     mode = "L" if channels == 1 else "RGB"
-    with Image.open(path) as image:
+    with Image.open(source) as image:
         if image.format == "JPEG" and image.mode in ("RGB", "L", "YCbCr"):
             image.draft(mode, (width, height))
         image.seek(0)  # GIF/WebP animations: the first frame
@@ -125,6 +168,96 @@ def decode_file(path, size, channels=3):
         if image.size != (width, height):
             image = image.resize((width, height), Image.Resampling.BILINEAR)
         return np.asarray(image, dtype=np.uint8).reshape(height, width, channels)
+
+
+@functools.lru_cache(maxsize=8)
+def decoder(size, channels=3):
+    """THE decode/resize of kerascli's images: a TensorFlow function ``(contents, route) ->
+    uint8 image (height, width, channels)`` of one encoded file's bytes and its :func:`route`.
+
+    Training (a parallel tf.data map), ``evaluate``, ``predict`` and ``serve``
+    (:func:`decode_file`) all decode through it. The tf.io routes give Pillow's pixels
+    (within 1-2 levels: tests/datasets/test_image_decode.py): JPEG with the accurate integer
+    IDCT at Pillow's reduced scale; transparency composited on white; grayscale as Pillow's
+    ITU-R 601-2 luma; Pillow's bilinear resize (a triangle filter, widened when shrinking)."""
+    from kerascli.runtime import keras_module
+    keras_module()  # TensorFlow imported quietly
+    import tensorflow as tf
+    height, width, channels = int(size[0]), int(size[1]), int(channels)
+    luma = tf.constant([19595, 38470, 7471], tf.int32)  # Pillow's RGB -> L, in 1/65536
+
+    def finish(image):  # uint8 RGB (or already gray) of any size -> the model's size
+        if channels == 1 and image.shape[-1] == 3:
+            weighted = tf.reduce_sum(tf.cast(image, tf.int32) * luma, axis=-1, keepdims=True)
+            image = tf.cast(tf.bitwise.right_shift(weighted + 32768, 16), tf.uint8)
+        shape = tf.shape(image)
+        image = tf.cond(  # a JPEG decoded at a reduced scale is often the size already
+            tf.logical_and(tf.equal(shape[0], height), tf.equal(shape[1], width)),
+            lambda: image,
+            lambda: tf.cast(tf.clip_by_value(tf.round(tf.image.resize(
+                image, (height, width), "bilinear", antialias=True)), 0, 255), tf.uint8))
+        return tf.ensure_shape(image, (height, width, channels))
+
+    def jpeg(ratio):
+        # channels=1: libjpeg's own luma (the Y plane), as Pillow's draft("L") gives
+        return lambda contents: finish(tf.io.decode_jpeg(
+            contents, channels=channels, ratio=ratio, dct_method="INTEGER_ACCURATE"))
+
+    def png_alpha(contents):
+        rgba = tf.cast(tf.io.decode_png(contents, channels=4), tf.float32)
+        alpha = rgba[..., 3:] / 255.0
+        return finish(tf.cast(tf.round(rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)), tf.uint8))
+
+    def rgb(contents):
+        return finish(tf.io.decode_image(contents, channels=3, expand_animations=False))
+
+    def pillow(contents):
+        image = tf.numpy_function(lambda data: pillow_decode(data, (height, width), channels),
+                                  [contents], tf.uint8, stateful=False)
+        return tf.ensure_shape(image, (height, width, channels))
+
+    routes = [pillow, *(jpeg(r) for r in JPEG_RATIOS), png_alpha, rgb]  # by route number
+
+    def decode(contents, route_):
+        return tf.switch_case(tf.cast(route_, tf.int32),
+                              [lambda f=f: f(contents) for f in routes])
+
+    return decode
+
+
+class UndecodableImage(ValueError):
+    """An image file that passed the header check but whose pixels do not decode."""
+
+
+def decode_file(source, size, channels=3):
+    """Read one image (a path or a file object) as a uint8 array of shape (height, width,
+    channels), through :func:`decoder`, the decode/resize training used. Raises
+    ``FileNotFoundError``, ``PIL.UnidentifiedImageError``/``OSError`` for what is not an
+    image, :class:`UndecodableImage` for pixels that do not decode."""
+    from kerascli.datasets import _filecheck
+    from PIL import Image
+    if hasattr(source, "read"):
+        data = source.read()
+        import io
+        with Image.open(io.BytesIO(data)) as image:
+            facts = _filecheck.header(image)
+    else:
+        with open(source, "rb") as f:
+            data = f.read()
+        with Image.open(source) as image:
+            facts = _filecheck.header(image)
+    decode = decoder(tuple(int(n) for n in size), int(channels))
+    import tensorflow as tf
+    try:
+        return decode(tf.constant(data), route(facts, size)).numpy()
+    except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as exc:
+        raise UndecodableImage(f"its pixels do not decode ({first_line(exc)})") from None
+
+
+def first_line(exc):
+    """An exception's message, one short line (TensorFlow's run to pages)."""
+    text = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
+    return text.strip().splitlines()[0][:120]
 
 
 def default_size(first):
@@ -150,12 +283,24 @@ class ImageFiles:
     dtype = None  # set in __init__ (NumPy imported lazily)
     ndim = 4
 
-    def __init__(self, paths, size, channels):
+    def __init__(self, paths, size, channels, routes=None):
         import numpy as np
         self.paths = np.asarray([str(p) for p in paths], dtype=object)
         self.size = (int(size[0]), int(size[1]))
         self.channels = int(channels)
         self.dtype = np.dtype(np.uint8)
+        self._routes = None if routes is None else np.asarray(routes, dtype=np.int32)
+
+    @property
+    def routes(self):
+        """Each file's :func:`route` (from the loader's header check; else read now)."""
+        if self._routes is None:
+            import numpy as np
+            from kerascli.datasets._filecheck import check
+            facts = check(list(self.paths))[1]
+            self._routes = np.asarray([route(facts.get(p), self.size) for p in self.paths],
+                                      dtype=np.int32)
+        return self._routes
 
     @property
     def shape(self):
@@ -174,7 +319,8 @@ class ImageFiles:
             return decode_file(self.paths[key], self.size, self.channels)
         if isinstance(key, tuple):  # x[:, 0]: decode, then index
             return self.__array__()[key]
-        return ImageFiles(self.paths[key], self.size, self.channels)
+        return ImageFiles(self.paths[key], self.size, self.channels,
+                          None if self._routes is None else self._routes[key])
 
     def __iter__(self):
         for i in range(len(self)):
@@ -182,17 +328,27 @@ class ImageFiles:
 
     def __array__(self, dtype=None, copy=None):
         import numpy as np
-        from concurrent.futures import ThreadPoolExecutor
         check_fits(self.nbytes, f"decoding {len(self):,} images of {self.size[0]}x{self.size[1]}x"
                                 f"{self.channels}")
         out = np.empty(self.shape, dtype=np.uint8)
-
-        def work(i):  # Pillow releases the GIL while decoding: threads run in parallel
-            out[i] = decode_file(self.paths[i], self.size, self.channels)
-
-        with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
-            list(pool.map(work, range(len(self))))
+        done = 0
+        for batch in self.decoded().batch(256):
+            out[done:done + len(batch)] = batch.numpy()
+            done += len(batch)
         return out if dtype is None else out.astype(dtype)
+
+    def decoded(self, *labels):
+        """A ``tf.data.Dataset`` of the decoded images in order (with ``labels``, tuples),
+        read and decoded in parallel by :func:`decoder`."""
+        decode = decoder(self.size, self.channels)
+        import tensorflow as tf
+
+        def read(path, how, *rest):
+            image = decode(tf.io.read_file(path), how)
+            return (image, *rest) if rest else image
+
+        data = tf.data.Dataset.from_tensor_slices((list(self.paths), self.routes, *labels))
+        return data.map(read, num_parallel_calls=tf.data.AUTOTUNE)
 
     def __repr__(self):
         return f"ImageFiles({len(self)} files, {self.size[0]}x{self.size[1]}x{self.channels})"
@@ -266,7 +422,7 @@ def load(options):
     from pathlib import Path
     import numpy as np
     from kerascli.datasets import Dataset
-    from kerascli.datasets._filecheck import find_bad
+    from kerascli.datasets._filecheck import check
     from kerascli.datasets._tabular import split
     from kerascli.errors import DataError, UserError
 
@@ -291,7 +447,7 @@ def load(options):
                                   f"{only_test}. Rename or remove folders so both hold the "
                                   "same classes.")
     everything = [p for part in parts.values() for paths in part.values() for p in paths]
-    bad = find_bad(everything)
+    bad, facts = check(everything)
     _report_bad(bad, strict, root)
     bad_set = {p for p, _ in bad}
     for part in parts.values():
@@ -327,6 +483,10 @@ def load(options):
             seed=options.seed, source=root)
         train_paths = [paths[i] for i in index_train]
         test_paths = [paths[i] for i in index_test]
+
+    def files(paths):  # each file's route from the header the check read
+        return ImageFiles(paths, size, channels, [route(facts.get(p), size) for p in paths])
+
     extra = {"image_size": list(size), "color_mode": options.color_mode,
              "split": f"{layout[0]}/{layout[1]} folders" if layout else "seeded stratified"}
     if not layout:
@@ -334,8 +494,8 @@ def load(options):
     if bad:
         extra["skipped_files"] = len(bad)
     return Dataset(name=root.name, task=CLASSIFICATION, kind=IMAGE,
-                   x_train=ImageFiles(train_paths, size, channels), y_train=y_train,
-                   x_test=ImageFiles(test_paths, size, channels), y_test=y_test,
+                   x_train=files(train_paths), y_train=y_train,
+                   x_test=files(test_paths), y_test=y_test,
                    input_shape=(size[0], size[1], channels), source=str(root),
                    class_names=class_names, extra=extra, skipped=tuple(bad))
 

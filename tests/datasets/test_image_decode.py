@@ -1,0 +1,123 @@
+"""The one decode/resize of image files (issue 12): tf.io routes give Pillow's pixels, and
+training, evaluate and predict see the same pixels."""
+import numpy as np
+import pytest
+
+from kerascli.core import pipeline
+from kerascli.datasets import _filecheck, images
+
+
+def _photo(width, height, seed=0):
+    """A smooth colour field with noise: photo-like, so JPEG scaling and resizing matter."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack([255 * xx / width, 255 * yy / height,
+                     128 + 60 * np.sin(xx / 7) * np.cos(yy / 5)], axis=-1)
+    return np.clip(base + rng.normal(0, 10, base.shape), 0, 255).astype(np.uint8)
+
+
+def _files(folder):
+    """One file per tf.io route (and per mode the route converts), at a few sizes."""
+    from PIL import Image
+    rng = np.random.default_rng(1)
+    made = []
+    for width, height in ((256, 192), (64, 48), (13, 17)):
+        rgb = Image.fromarray(_photo(width, height))
+        rgba = np.asarray(rgb.convert("RGBA")).copy()
+        rgba[..., 3] = rng.integers(0, 256, rgba.shape[:2])  # every level of transparency
+        for name, image, fmt in (("rgb.jpg", rgb, "JPEG"), ("gray.jpg", rgb.convert("L"), "JPEG"),
+                                 ("rgb.png", rgb, "PNG"), ("gray.png", rgb.convert("L"), "PNG"),
+                                 ("rgba.png", Image.fromarray(rgba, "RGBA"), "PNG"),
+                                 ("la.png", Image.fromarray(rgba, "RGBA").convert("LA"), "PNG"),
+                                 ("palette.png", rgb.convert("P"), "PNG"),
+                                 ("first.gif", rgb, "GIF"), ("rgb.bmp", rgb, "BMP")):
+            path = folder / f"{width}x{height}-{name}"
+            image.save(path, fmt)
+            made.append(path)
+    return made
+
+
+def test_tf_io_routes_give_pillows_pixels_within_one_level(tmp_path):
+    """Colour conversion, transparency on white, reduced-scale JPEG and the bilinear resize
+    are those of the Pillow decode used before (and still used for what tf.io cannot read)."""
+    seen_routes = set()
+    for path in _files(tmp_path):
+        facts = _filecheck.inspect(path)[1]
+        for size in ((96, 128), (24, 40), (8, 8), (300, 260)):
+            for channels in (3, 1):
+                seen_routes.add(images.route(facts, size))
+                ours = images.decode_file(path, size, channels).astype(int)
+                pillow = images.pillow_decode(path, size, channels).astype(int)
+                assert ours.shape == (*size, channels)
+                assert np.abs(ours - pillow).max() <= 1, (path.name, size, channels)
+    # every tf.io route was exercised: JPEG at 1/1, 1/2, 1/4, 1/8, PNG with alpha, the rest
+    assert seen_routes == {1, 2, 3, 4, images.PNG_ALPHA, images.TF_RGB}
+
+
+def test_what_tf_io_cannot_read_alike_goes_through_pillow(tmp_path):
+    from PIL import Image
+    rgb = Image.fromarray(_photo(20, 16))
+    rgb.convert("CMYK").save(tmp_path / "cmyk.jpg", "JPEG")
+    rgb.save(tmp_path / "photo.webp", "WEBP")
+    Image.fromarray((np.arange(320).reshape(16, 20) * 200).astype(np.uint16)).save(
+        tmp_path / "deep.png")
+    keyed = rgb.convert("P")
+    keyed.putpixel((0, 0), 0)  # colour 0, made transparent below, is used
+    keyed.save(tmp_path / "keyed.png", transparency=0, optimize=False)
+    keyed.save(tmp_path / "keyed.gif", transparency=0, optimize=False)
+    rgb.convert("P").save(tmp_path / "palette.bmp")
+    for name in ("cmyk.jpg", "photo.webp", "deep.png", "keyed.png", "keyed.gif", "palette.bmp"):
+        path = tmp_path / name
+        assert images.route(_filecheck.inspect(path)[1], (8, 8)) == images.PILLOW, name
+        np.testing.assert_array_equal(images.decode_file(path, (8, 8)),
+                                      images.pillow_decode(path, (8, 8)))
+    assert images.decode_file(tmp_path / "keyed.png", (16, 20))[0, 0].tolist() == [255] * 3
+
+
+def test_training_evaluate_and_predict_see_identical_pixels(tmp_path):
+    """The training feed, the evaluate/validation batches and predict's per-file read are one
+    decode function: the same bytes in, the same pixels out."""
+    from kerascli import inference
+    paths = _files(tmp_path)
+    size = (24, 32)
+    facts = _filecheck.check(paths)[1]
+    files = images.ImageFiles(paths, size, 3, [images.route(facts[p], size) for p in paths])
+    labels = np.arange(len(paths))
+    feed, _ = pipeline.image_feed(files, labels, batch_size=5, seed=3)
+    trained = dict(zip(*reversed([np.concatenate(part) for part in zip(
+        *[(x.numpy(), y.numpy()) for x, y in feed])])))
+    evaluated = np.concatenate([x.numpy() for x, _ in pipeline.image_batches(
+        files, labels, batch_size=4)])
+    assert sorted(trained) == labels.tolist()
+    for i, path in enumerate(paths):
+        predicted, _ = inference.image_array(path, (*size, 3))
+        np.testing.assert_array_equal(trained[i], predicted)
+        np.testing.assert_array_equal(evaluated[i], predicted)
+        np.testing.assert_array_equal(files[i], predicted)
+    with open(paths[0], "rb") as upload:  # serve: an uploaded file's bytes
+        np.testing.assert_array_equal(images.decode_file(upload, size), trained[0])
+
+
+def test_a_file_whose_pixels_do_not_decode_is_one_clear_error_in_predict(tmp_path):
+    from kerascli import inference
+    from kerascli.errors import DataError
+    path = _broken_jpeg(tmp_path / "broken.jpg")
+    assert _filecheck.problem(path) is None  # passes the header check
+    with pytest.raises(DataError, match="broken.jpg"):
+        inference.image_array(path, (8, 8, 3))
+
+
+def _broken_jpeg(path):
+    """A JPEG whose header and end marker are whole but whose scan asks for a Huffman table
+    that the file never defines: Pillow's header parse and the end check pass, decoding fails."""
+    import io
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.fromarray(_photo(32, 32)).save(buffer, "JPEG")
+    data = bytearray(buffer.getvalue())
+    sos = data.index(b"\xff\xda")
+    components = data[sos + 4]
+    for c in range(components):  # each component's DC/AC table selectors -> table 3
+        data[sos + 6 + 2 * c] = 0x33
+    path.write_bytes(bytes(data))
+    return path
