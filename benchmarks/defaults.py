@@ -48,6 +48,17 @@ CANDIDATES = {
          dict(epochs=4, learning_rate=2e-3, params={"dense_units": 512})),
         ("valid 32/64, dense 1024, 4 epochs, lr 2e-3",
          dict(epochs=4, learning_rate=2e-3, params={"dense_units": 1024})),
+        # Caffe's LeNet widths (20/50): half the multiply-adds of 32/64
+        ("valid 20/50, dense 256, 5 epochs, lr 2e-3",
+         dict(epochs=5, learning_rate=2e-3, params={"filters": (20, 50)})),
+        ("valid 20/50, dense 500, 5 epochs, lr 2e-3",
+         dict(epochs=5, learning_rate=2e-3, params={"filters": (20, 50), "dense_units": 500})),
+        ("valid 24/48, dense 256, 5 epochs, lr 2e-3",
+         dict(epochs=5, learning_rate=2e-3, params={"filters": (24, 48)})),
+        ("valid 24/48, dense 256, 6 epochs, lr 2e-3",
+         dict(epochs=6, learning_rate=2e-3, params={"filters": (24, 48)})),
+        ("valid 20/50, dense 256, 6 epochs, lr 2e-3",
+         dict(epochs=6, learning_rate=2e-3, params={"filters": (20, 50)})),
     ]),
     "alexnet": ("mnist", 0.992, [
         ("the old shape (64/128/192/192/128, dense 1024, stride 1), lr 5e-4, 1 epoch",
@@ -67,6 +78,11 @@ CANDIDATES = {
         ("32/64/96/96/64, dense 512, stride 1, 4 epochs, lr 2e-3 (the default)", dict()),
         ("32/64/96/96/64, dense 512, stride 2, 8 epochs, lr 2e-3",
          dict(epochs=8, params={"first_stride": 2})),
+        # narrower, same shape: the second convolution holds half the multiply-adds
+        ("24/48/72/72/48, dense 384, stride 1, 4 epochs, lr 2e-3",
+         dict(params={"filters": (24, 48, 72, 72, 48), "dense_units": 384})),
+        ("16/32/48/48/32, dense 256, stride 1, 5 epochs, lr 2e-3",
+         dict(epochs=5, params={"filters": (16, 32, 48, 48, 32), "dense_units": 256})),
     ]),
     "cifar": ("cifar10", 0.80, [
         ("small 16/32/64, 20 epochs, batch 256, lr 4e-3", dict(epochs=20)),
