@@ -297,9 +297,16 @@ def _fit_phases(cfg, run, model, x_fit, y_fit, validation, all_callbacks, datase
         return _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset,
                     steps_per_epoch, first_epoch)
     history = {}
+    # the head's last snapshot stays until fine-tuning writes its first: a run killed between
+    # the phases resumes at fine-tuning (the head phase then only restores), not at epoch 0
+    backup = next((c for c in all_callbacks if hasattr(c, "restore_after")), None)
     if first_epoch <= cfg.epochs:
+        if backup is not None:
+            backup.keep = True
         history = _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset,
                        steps_per_epoch, first_epoch)
+    if backup is not None:
+        backup.keep, backup.restore_after = False, cfg.epochs
     module.unfreeze(model, cfg)
     tuned = dataclasses.replace(cfg, epochs=cfg.epochs + int(plan[0]), learning_rate=plan[1])
     with run.strategy.scope():

@@ -127,10 +127,18 @@ def backup_callback(run_dir):
     backup = Path(run_dir) / BACKUP_DIR
 
     class EpochBackup(keras.callbacks.Callback):
+        # a model trained in two phases (transfer: head, then fine-tuning) keeps the first
+        # phase's last snapshot past its end (``keep``), and the second phase, whose optimizer
+        # differs, restores only its own snapshots (those after epoch ``restore_after``)
+        keep = False
+        restore_after = None
+
         def on_train_begin(self, logs=None):
             model = self.model
             skipped = []
-            for _, folder in snapshots(run_dir):
+            for number, folder in snapshots(run_dir):
+                if self.restore_after is not None and number <= self.restore_after:
+                    continue
                 try:
                     epoch = read_snapshot(folder)
                     if model.optimizer is not None and not model.optimizer.built:
@@ -173,7 +181,8 @@ def backup_callback(run_dir):
                 shutil.rmtree(stale, ignore_errors=True)
 
         def on_train_end(self, logs=None):
-            shutil.rmtree(backup, ignore_errors=True)
+            if not self.keep:
+                shutil.rmtree(backup, ignore_errors=True)
 
     return EpochBackup()
 

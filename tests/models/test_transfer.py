@@ -141,6 +141,50 @@ def test_resume_inside_the_fine_tuning_phase_ends_like_an_uninterrupted_run(
     assert resumed.metrics == pytest.approx(full.metrics, rel=1e-4, abs=1e-5)
 
 
+@pytest.mark.slow  # ~60 s on 2 cores: two transfer trainings in real processes
+def test_a_run_killed_between_head_and_fine_tuning_resumes_at_fine_tuning(tmp_path, weights_file):
+    """SIGKILL after the head phase, before fine-tuning's first backup: the head's last
+    snapshot is still there, and --resume goes on with fine-tuning, not from epoch 0."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    from kerascli.core import resume
+    root = _folder(tmp_path / "photos")
+    args = ["train", "transfer", "--dataset", root, "--weights", weights_file, "--epochs", "2",
+            "--fine-tune-epochs", "2", "--fine-tune-layers", "4", "--batch-size", "4", "--json"]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    full = subprocess.Popen([sys.executable, "-m", "kerascli", *map(str, args), "--out",
+                             str(tmp_path / "full")], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=env)
+    stage = Path(__file__).with_name("_transfer_stage.py")
+    killed = subprocess.Popen([sys.executable, str(stage), *map(str, args), "--out",
+                               str(tmp_path / "killed")], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        for line in killed.stderr:
+            if line.startswith("STAGE between phases"):
+                break
+    finally:
+        killed.kill()
+        killed.communicate()
+    run_dir = next((tmp_path / "killed").iterdir())
+    assert resume.completed_epochs(run_dir) == 2  # the head's last epoch, kept past its end
+    assert not (run_dir / "model.h5").exists()
+
+    resumed = subprocess.run([sys.executable, "-m", "kerascli", "train", "transfer", "--resume",
+                              str(run_dir), "--json"], capture_output=True, text=True, env=env,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming {run_dir} after epoch 2/" in resumed.stderr  # the head phase done
+    after, uninterrupted = json.loads(resumed.stdout), json.loads(full.communicate(timeout=300)[0])
+    assert after["epochs_run"] == 4
+    for name, value in uninterrupted["metrics"].items():
+        assert after["metrics"][name] == pytest.approx(value, rel=1e-4, abs=1e-5), name
+    assert len((run_dir / "history.csv").read_text().splitlines()) == 5  # header + 4 epochs
+    assert not (run_dir / "backup").exists()
+
+
 def test_imagenet_weights_offline_is_one_line_naming_file_size_and_place(monkeypatch):
     from kerascli.errors import UserError
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # a closed port: nothing downloads
