@@ -130,8 +130,7 @@ def check_batch_fits(files, batch_size):
 def image_batches(files, labels=None, *, batch_size):
     """Batches of ``files`` (:class:`~kerascli.datasets.images.ImageFiles`) decoded in order,
     with their ``labels`` when given: for validation, ``evaluate`` and ``predict``."""
-    data = files.decoded() if labels is None else files.decoded(labels)
-    return data.batch(batch_size).prefetch(AUTOTUNE)
+    return files.batches(batch_size, labels).prefetch(AUTOTUNE)
 
 
 def seeded_epochs(n, seed):
@@ -183,12 +182,7 @@ def image_feed(files, labels, *, batch_size, seed):
     """(``tf.data.Dataset``, Keras callback): training batches decoded from image files in
     :func:`seeded_epochs` order, each batch read from disk as it is needed: memory holds the
     file names and a few prefetched batches, whatever the number of files."""
-    tf = tensorflow()
     check_batch_fits(files, batch_size)
-    paths = tf.constant([str(p) for p in files.paths])
-    routes, ys = tf.constant(files.routes), tf.constant(labels)
     order, start_epoch = seeded_epochs(len(files), seed)
-    data = order.map(lambda i: (tf.gather(paths, i), tf.gather(routes, i), tf.gather(ys, i)))
-    data = data.map(decode_fn(files.size, files.channels), num_parallel_calls=AUTOTUNE,
-                    deterministic=True).batch(batch_size)
+    data = files.batches(batch_size, labels, order=order)  # a file that will not decode: left out
     return _known_length(data, len(files), batch_size).prefetch(AUTOTUNE), start_epoch

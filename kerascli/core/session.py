@@ -58,6 +58,8 @@ def session(command, cfg, name, *, resumed=None, log=None, check=None, resumable
             run_dir.write_text("skipped.txt", "".join(f"{path}\t{why}\n"
                                                       for path, why in dataset.skipped))
             print(summary_of_skipped(dataset.skipped), file=sys.stderr)
+        if pipeline.is_streamed(dataset.x_train):  # files whose pixels fail later: listed too
+            dataset.x_train.failures.keep_in(run_dir)
         if resumed is not None:
             log(f"resuming {run_dir} after epoch {resume.completed_epochs(run_dir.path)}/"
                 f"{cfg.epochs}")

@@ -121,3 +121,106 @@ def _broken_jpeg(path):
         data[sos + 6 + 2 * c] = 0x33
     path.write_bytes(bytes(data))
     return path
+
+
+def _broken_png(path):
+    """A PNG whose every chunk CRC is right (the check verifies them) but whose compressed
+    pixel data is garbage: it passes the header check, and no decoder can inflate it."""
+    import io
+    import struct
+    import zlib
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.fromarray(_photo(32, 32)).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    at = data.index(b"IDAT") - 4
+    length = struct.unpack(">I", data[at:at + 4])[0]
+    garbage = bytes((i * 97 + 13) % 256 for i in range(length))
+    data[at + 8:at + 8 + length] = garbage
+    data[at + 8 + length:at + 12 + length] = struct.pack(">I", zlib.crc32(b"IDAT" + garbage))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _folder_with_broken_files(root):
+    from PIL import Image
+    for part in ("train", "test"):
+        for c, name in enumerate(("cat", "dog")):
+            (root / part / name).mkdir(parents=True)
+            for i in range(8 if part == "train" else 3):
+                Image.fromarray(_photo(16, 16, seed=10 * c + i)).save(
+                    root / part / name / f"{i}.jpg")
+    _broken_jpeg(root / "train" / "cat" / "broken.jpg")
+    _broken_png(root / "train" / "dog" / "broken.png")
+    _broken_jpeg(root / "test" / "dog" / "broken.jpg")
+    return root
+
+
+def test_a_training_batch_leaves_out_a_file_that_fails_to_decode_and_keeps_the_rest(
+        tmp_path, capfd):
+    from kerascli.datasets import LoadOptions, load
+    root = _folder_with_broken_files(tmp_path / "photos")
+    ds = load(str(root), LoadOptions(image_size=(8, 8)))
+    assert not ds.skipped  # the header check passes them
+    feed, _ = pipeline.image_feed(ds.x_train, ds.y_train, batch_size=4, seed=0)
+    batches = [(x.numpy(), y.numpy()) for x, y in feed]
+    assert len(batches) == 5  # ceil(18 / 4): each batch kept, one file short where one failed
+    assert sum(len(y) for _, y in batches) == 16
+    by_label = {}
+    for x, y in batches:
+        for image, label in zip(x, y):
+            by_label.setdefault(int(label), []).append(image)
+    expected = {0: [], 1: []}
+    for path, label in zip(ds.x_train.paths, ds.y_train):
+        if "broken" not in path:
+            expected[int(label)].append(images.decode_file(path, (8, 8)))
+    for label in (0, 1):  # each label still with its own images
+        assert sorted(a.tobytes() for a in by_label[label]) == sorted(
+            a.tobytes() for a in expected[label])
+    err = capfd.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(lines) == 2 and all("left out" in line for line in lines)
+    assert any("broken.jpg" in line for line in lines) and any("broken.png" in line for line in lines)
+    [_ for _ in feed]  # a second epoch reports nothing new
+    assert "warning: " not in capfd.readouterr().err
+
+
+def test_train_skips_files_that_fail_mid_training_and_lists_them_in_skipped_txt(tmp_path):
+    """The real CLI: no traceback, one line per file, the run completes, skipped.txt names
+    them; a test image that will not decode is said to be scored as a white image."""
+    import subprocess
+    import sys
+    root = _folder_with_broken_files(tmp_path / "photos")
+    out = tmp_path / "runs"
+    result = subprocess.run([sys.executable, "-m", "kerascli", "train", "cnn", "--dataset",
+                             str(root), "--image-size", "16", "--epochs", "2", "--out", str(out),
+                             "--json"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "pixels do not decode" in line]
+    assert len(warnings) == 3, result.stderr  # one line per file, each met once
+    assert all("left out of training batches, a white image where outputs must stay in line"
+               in line for line in warnings)
+    run_dir = next(out.iterdir())
+    listed = (run_dir / "skipped.txt").read_text().splitlines()
+    assert sorted(line.split("\t")[0].split("photos/")[1] for line in listed) == [
+        "test/dog/broken.jpg", "train/cat/broken.jpg", "train/dog/broken.png"]
+    assert (run_dir / "model.h5").exists()
+
+
+
+def test_validation_batches_never_come_out_empty_nor_misaligned(tmp_path):
+    """With labels, a batch of nothing but undecodable files keeps them (white) rather than
+    yield an empty batch; without labels every file keeps its place."""
+    broken = [_broken_png(tmp_path / "a.png"), _broken_jpeg(tmp_path / "b.jpg")]
+    good = tmp_path / "c.png"
+    from PIL import Image
+    Image.fromarray(_photo(8, 8)).save(good)
+    files = images.ImageFiles([*broken, good], (8, 8), 3)
+    batches = [(x.numpy(), y.numpy()) for x, y in pipeline.image_batches(
+        files, np.array([0, 1, 2]), batch_size=2)]
+    assert [y.tolist() for _, y in batches] == [[0, 1], [2]]
+    assert batches[0][0].min() == 255  # kept, white
+    unlabelled = np.concatenate([x.numpy() for x in pipeline.image_batches(files, batch_size=2)])
+    assert len(unlabelled) == 3 and unlabelled[:2].min() == 255
+    np.testing.assert_array_equal(unlabelled[2], images.decode_file(good, (8, 8)))
