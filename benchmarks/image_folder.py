@@ -13,7 +13,8 @@ kerascli at 128x128 and the same batch size:
 Each process records: the time to index the folder, decoded images/s of the input pipeline
 alone (``--batches`` batches, after 5 warm-up batches), images/s of ``model.fit`` over
 ``--steps`` steps (the cnn at 128x128 is the bottleneck on CPU: one epoch of 20,000 images
-would take many minutes here), and the process's peak RSS (``ru_maxrss``). Loaders alternate
+would take many minutes here), the process's CPU seconds per image in both, and its peak RSS
+(``ru_maxrss``). Loaders alternate
 over ``--rounds`` rounds; the table gives the best and the mean round of each.
 
     python benchmarks/image_folder.py [--n 20000] [--rounds 2] [--steps 30] [--batches 60]
@@ -57,6 +58,12 @@ def make_folder(n, folder=FOLDER):
     return folder
 
 
+def cpu_seconds():
+    """CPU time of this process, all threads (user + system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child(loader, folder, steps, batches):
     """Runs in its own process; prints one JSON line of measurements."""
     from kerascli.core import config, fit, pipeline
@@ -78,10 +85,11 @@ def child(loader, folder, steps, batches):
     it = iter(data.repeat())
     for _ in range(5):
         next(it)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     for _ in range(batches):
         next(it)
     pipeline_rate = batches * BATCH / (time.perf_counter() - started)
+    pipeline_cpu = (cpu_seconds() - cpu) / (batches * BATCH)
 
     from kerascli.datasets import Dataset
     shape = Dataset(name="bench", task="classification", kind="image", x_train=[], y_train=[],
@@ -91,12 +99,14 @@ def child(loader, folder, steps, batches):
     model = fit.build_model(cfg, shape)
     fit.compile_model(model, cfg, "classification", steps)
     model.fit(data.repeat(), steps_per_epoch=3, epochs=1, verbose=0)  # trace, warm up
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     model.fit(data.repeat(), steps_per_epoch=steps, epochs=1, verbose=0)
     train_rate = steps * BATCH / (time.perf_counter() - started)
+    train_cpu = (cpu_seconds() - cpu) / (steps * BATCH)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
     print(json.dumps({"loader": loader, "files": n_files, "index_s": index_seconds,
                       "pipeline_ips": pipeline_rate, "train_ips": train_rate,
+                      "pipeline_cpu": pipeline_cpu, "train_cpu": train_cpu,
                       "peak_rss": peak}))
 
 
@@ -135,9 +145,12 @@ def main():
              f"{args.n:,} JPEGs of {SIDE}x{SIDE} in 10 class folders, read at {SIZE}x{SIZE}, "
              f"batch {BATCH}; the kerascli cnn model on both loaders; {args.rounds} rounds, the "
              "loaders alternating. Rates are best / mean over the rounds; peak RSS is the "
-             "highest; indexing time the lowest.", "",
+             "highest; indexing time the lowest. CPU ms per image (the process's CPU time, "
+             "all threads, over the images; mean over the rounds) is what each image costs, "
+             "which other jobs on the machine disturb far less than they disturb the rates.", "",
              "| loader | index the folder (s) | input pipeline alone (images/s) | "
-             "train cnn (images/s) | peak RSS (GiB) |", "|---|---:|---:|---:|---:|"]
+             "train cnn (images/s) | CPU ms/image: pipeline, train | peak RSS (GiB) |",
+             "|---|---:|---:|---:|---:|---:|"]
 
     def best_mean(loader, key):
         values = [r[key] for r in rows[loader]]
@@ -147,8 +160,10 @@ def main():
         name = ("kerascli (walk + one-pass check, tf.io decode in tf.data)" if loader == "kerascli"
                 else "keras.utils.image_dataset_from_directory")
         pipe, train = best_mean(loader, "pipeline_ips"), best_mean(loader, "train_ips")
+        cpu = [1000 * best_mean(loader, key)[1] for key in ("pipeline_cpu", "train_cpu")]
         lines.append(f"| {name} | {min(r['index_s'] for r in rows[loader]):.1f} | "
                      f"{pipe[0]:.0f} / {pipe[1]:.0f} | {train[0]:.1f} / {train[1]:.1f} | "
+                     f"{cpu[0]:.2f}, {cpu[1]:.1f} | "
                      f"{max(r['peak_rss'] for r in rows[loader]) / 2 ** 30:.2f} |")
     ratios = [(best_mean("kerascli", key)[i] / best_mean("keras", key)[i])
               for key in ("train_ips", "pipeline_ips") for i in (0, 1)]
