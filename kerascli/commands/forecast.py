@@ -92,6 +92,10 @@ def _run(kwargs):
         if resumed is None:
             cfg, dataset = forecasting.choose_defaults(cfg, dataset, given)
             chosen = cfg.train
+            log(f"target {chosen.target}" + (" (lowest validation RMSE of a linear model among "
+                                             + ", ".join(t for t, _ in cfg.target_scores) + ")"
+                                             if cfg.target_scores else "")
+                + (f"; highway {'chosen on validation' if cfg.choose_highway else 'given'}"))
             log(f"lags {chosen.lags}" + (" (lowest validation RMSE of a linear model among "
                                          + ", ".join(str(k) for k, _ in cfg.lag_scores) + ")"
                                          if cfg.lag_scores else "")

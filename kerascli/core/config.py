@@ -175,6 +175,7 @@ class ForecastConfig:
     early_stopping: Optional[int] = None  # patience (epochs) on the validation loss, or None
     lag_scores: tuple = ()  # (lags, validation RMSE) pairs when forecast chose --lags
     target_scores: tuple = ()  # (target, validation RMSE) pairs when forecast chose --target
+    choose_highway: bool = False  # train the LSTM with and without --highway, keep the better
 
     def __post_init__(self):
         if self.backtest < 1:
@@ -195,7 +196,8 @@ class ForecastConfig:
                 "baselines": list(self.baselines), "ensemble": self.ensemble,
                 "early_stopping": self.early_stopping,
                 "lag_scores": [list(p) for p in self.lag_scores],
-                "target_scores": [list(p) for p in self.target_scores]}
+                "target_scores": [list(p) for p in self.target_scores],
+                "choose_highway": self.choose_highway}
 
     @classmethod
     def from_dict(cls, stored):
@@ -207,7 +209,8 @@ class ForecastConfig:
                    ensemble=int(stored.get("ensemble", 1)),
                    early_stopping=stored.get("early_stopping"),
                    lag_scores=tuple(tuple(p) for p in stored.get("lag_scores") or ()),
-                   target_scores=tuple(tuple(p) for p in stored.get("target_scores") or ()))
+                   target_scores=tuple(tuple(p) for p in stored.get("target_scores") or ()),
+                   choose_highway=bool(stored.get("choose_highway")))
 
 
 CONFIGS = {c.COMMAND: c for c in (TrainConfig, CompareConfig, ForecastConfig)}

@@ -65,9 +65,11 @@ class Windows:
 
     @property
     def relative(self):
-        """Whether errors grow with the level (a target of returns or logs): intervals are
-        then sized in units of the level at the origin."""
-        return self.target == "returns" or self.target.startswith("log")
+        """Whether intervals are sized in units of the level at the origin: for a strictly
+        positive series (a price's errors grow with the price, whatever the target), as the
+        returns and logs the model may learn assume."""
+        import numpy as np
+        return bool(np.all(self.levels > 0))
 
     def to_levels(self, scaled, origins):
         """Scaled predictions of transformed values (n, horizon) as level forecasts: the

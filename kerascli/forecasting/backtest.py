@@ -81,6 +81,51 @@ def _validation_rmse(lstm, w, n_val):
     return float(np.sqrt(np.mean((pred - w.actual_levels(origins))[mask] ** 2)))
 
 
+def _with_highway(config, setting):
+    params = {**dict(config.train.params), "highway": setting}
+    return dataclasses.replace(config, train=dataclasses.replace(config.train,
+                                                                 params=tuple(params.items())))
+
+
+def _fit_combined(configs, w, dataset, strategy, **kwargs):
+    """The LSTM of each config (the first with the run directory), averaged: a forecast
+    combination when there are two."""
+    fits = [_fit_lstm(c, w, dataset, strategy, **(kwargs if i == 0 else {}))
+            for i, c in enumerate(configs)]
+    return _Lstm([m for f in fits for m in f.members], fits[0].strategy, fits[0].horizon,
+                 sum(f.seconds for f in fits))
+
+
+def _choose_highway(config, w, dataset, lstm, n_val, run_dir):
+    """Train the LSTM with the other ``highway`` setting too; keep the one, or the average of
+    both (a forecast combination), with the lower RMSE on the validation tail. config.json
+    then records the setting kept (for the average: the first's, whose model is saved).
+    Returns the configs to fit at each origin, the LSTM, {choice: validation RMSE} and the
+    other's training seconds."""
+    import json
+
+    from kerascli.core import config as config_mod
+
+    mine = dict(config.train.params).get("highway", "linear")
+    other = "none" if mine == "linear" else "linear"
+    alt = _with_highway(config, other)
+    alt_lstm = _fit_lstm(alt, w, dataset, lstm.strategy)
+    both = _Lstm(lstm.members + alt_lstm.members, lstm.strategy, lstm.horizon,
+                 lstm.seconds + alt_lstm.seconds)
+    scores = {mine: _validation_rmse(lstm, w, n_val), other: _validation_rmse(alt_lstm, w, n_val),
+              "both": _validation_rmse(both, w, n_val)}
+    best = min(scores, key=scores.get)
+    if best == mine:
+        return [config], lstm, scores, alt_lstm.seconds
+    if best == "both":
+        return [config, alt], both, scores, alt_lstm.seconds
+    if run_dir is not None:  # the run directory describes the model it keeps
+        record = json.loads((run_dir.path / "config.json").read_text())
+        record["config"] = config_mod.to_record(alt)["config"]
+        run_dir.write_json("config.json", record)
+    return [alt], alt_lstm, scores, alt_lstm.seconds
+
+
 def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
     """Backtest the LSTM and the baselines on the same windows; intervals; forecast ahead.
 
@@ -131,6 +176,12 @@ def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
             if choice["recursive"] < choice["direct"]:
                 lstm = other
         strategy = lstm.strategy
+    highway, fit_configs = {}, [config]
+    if config.choose_highway and n_val:  # the highway (linear + LSTM), the LSTM alone, or both
+        fit_configs, lstm, highway, seconds_other = _choose_highway(config, w, dataset, lstm,
+                                                                    n_val, run_dir)
+        config = fit_configs[0]
+        train_seconds += seconds_other
     members = lstm.members
     outputs = lstm.forecast(w.x_test)
     predictions = {"lstm": w.to_levels(outputs, w.test_origins)}
@@ -151,7 +202,7 @@ def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
             fw = series_mod.fold(w, split=origin + 1,
                                  end=int(w.test_origins[bounds[k + 1] - 1]) + h + 1)
             fold_set = series_mod.dataset_of(fw, config.train.load_options(), dataset.name)
-            fold_lstm = _fit_lstm(config, fw, fold_set, strategy)
+            fold_lstm = _fit_combined(fit_configs, fw, fold_set, strategy)
             train_seconds += fold_lstm.seconds
             rows = slice(bounds[k], bounds[k + 1])
             predictions["lstm"][rows] = fw.to_levels(fold_lstm.forecast(fw.x_test),
@@ -245,7 +296,8 @@ def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
                           per_step=per_step, coverage=coverage, predictions=predictions,
                           intervals=intervals, actual=actual, folds=folds, future=future,
                           train_seconds=train_seconds, baseline_seconds=seconds,
-                          history=history, strategy=strategy, strategy_rmse=choice)
+                          history=history, strategy=strategy, strategy_rmse=choice,
+                          highway_rmse=highway)
 
 
 def _future(config, lstm, linear, w, w0, names, predictions, actual, mask, cal_pred, cal_actual,

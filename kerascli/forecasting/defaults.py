@@ -45,14 +45,15 @@ def choose_defaults(config, dataset, given):
     ``--target`` and ``--lags`` together by a linear model's RMSE on the validation tail of
     the training part (never the test period; the LSTM's linear highway is that model, the
     network adds what it leaves), then the batch size, the epochs and early stopping from the
-    number of training windows."""
+    number of training windows; without ``--highway``, :func:`~kerascli.forecasting.run`
+    trains the LSTM with and without it and keeps the one with the lower validation RMSE."""
     import math
 
     from kerascli.datasets import series as series_mod
 
     cfg, w = config.train, dataset.windows
     targets = ([w.target] if "target" in given or cfg.target != "auto"
-               else series_mod.target_candidates(w.levels[: w.split], w.season))
+               else series_mod.target_candidates(w.levels, w.season))
     lags = [cfg.lags] if "lags" in given else lag_candidates(w.season, len(w.levels))
     scores = {(t, k): _validation_rmse(w, k, t) for t in targets for k in lags}
     scores = {key: v for key, v in scores.items() if v is not None}
@@ -80,7 +81,8 @@ def choose_defaults(config, dataset, given):
                                                math.ceil(PATIENCE_STEPS / steps)))
     cfg = dataclasses.replace(cfg, **changes)
     config = dataclasses.replace(config, train=cfg, early_stopping=patience,
-                                 lag_scores=lag_scores, target_scores=target_scores)
+                                 lag_scores=lag_scores, target_scores=target_scores,
+                                 choose_highway="highway" not in given)
     if cfg.lags != w.lags or cfg.target not in ("auto", w.target):
         dataset = series_mod.dataset_of(series_mod.fold(w, split=w.split, end=len(w.levels),
                                                         lags=cfg.lags, target=cfg.target),

@@ -30,6 +30,7 @@ class ForecastResult:
     history: dict = field(default_factory=dict)
     strategy: str = "direct"
     strategy_rmse: dict = field(default_factory=dict)  # validation RMSE of each, when auto
+    highway_rmse: dict = field(default_factory=dict)  # validation RMSE with and without it
 
     @property
     def best(self):
@@ -70,6 +71,9 @@ class ForecastResult:
             "lags": w.lags, "horizon": w.horizon, "season": w.season,
             "strategy": self.strategy,
             "strategy_validation_rmse": self.strategy_rmse,
+            "highway": (min(self.highway_rmse, key=self.highway_rmse.get) if self.highway_rmse
+                        else dict(self.config.train.params).get("highway")),
+            "highway_validation_rmse": self.highway_rmse,
             "covariates": list(w.covariates),
             "split": {"n_rows": len(w.levels), "test_start_row": int(w.split),
                       "test_start_date": split_date, "n_train_windows": int(len(w.x_train)),

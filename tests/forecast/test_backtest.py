@@ -55,20 +55,28 @@ def test_backtest_1_is_the_single_split_and_k_origins_pool_to_the_same_scores():
     assert spread["mean"] == pytest.approx(np.mean(spread["folds"]))
 
 
-@pytest.mark.parametrize("refit", [False, pytest.param(True, marks=pytest.mark.slow)])
-def test_nothing_after_an_origin_reaches_any_model_at_that_origin(refit):
+@pytest.mark.parametrize("refit,target,choose", [
+    (False, "auto", False), (False, "log-sdiff-diff", True), (False, "sdiff", False),
+    pytest.param(True, "auto", False, marks=pytest.mark.slow),
+    pytest.param(True, "log-sdiff", True, marks=pytest.mark.slow)])
+def test_nothing_after_an_origin_reaches_any_model_at_that_origin(refit, target, choose):
     """Change every value after origin c_k: the forecasts made at c_k (model, scaler,
     baselines, statsforecast's when installed) must not move. Without --refit every model is
-    fit at c_0 only; with it, at every origin (here c_1, the later one)."""
+    fit at c_0 only; with it, at every origin (here c_1, the later one). For every target
+    (seasonal differences of logs too) and with the highway chosen on validation."""
     values = seasonal_values(120)
     extra = ("auto-ets",) if HAVE_STATSFORECAST else ()
-    base = run(monthly(values), backtest=2, refit=refit, baselines=extra)
+    train = {"target": target}
+    base = run(monthly(values), train=train, backtest=2, refit=refit, baselines=extra,
+               choose_highway=choose)
     bounds = [0] + list(np.cumsum([f["n_windows"] for f in base.folds]))
     for k in ([1] if refit else [0]):
         c = base.folds[k]["origin_row"]
         changed = values.copy()
         changed[c + 1:] = changed[c + 1:] * 3 + 50  # the future, very different
-        other = run(monthly(changed), backtest=2, refit=refit, baselines=extra)
+        other = run(monthly(changed), train=train, backtest=2, refit=refit, baselines=extra,
+                    choose_highway=choose)
+        assert other.highway_rmse == base.highway_rmse  # chosen before the origin too
         row = bounds[k]
         for name in base.models:
             np.testing.assert_allclose(other.predictions[name][row],
@@ -243,9 +251,25 @@ def test_defaults_chosen_from_the_data_never_look_at_the_test_period():
     again, _ = forecasting.choose_defaults(
         ForecastConfig(train=cfg), from_series(monthly(changed), cfg.load_options()), given={})
     assert again.lag_scores == chosen.lag_scores
+    assert again.target_scores == chosen.target_scores  # --target: chosen before the test too
+    targets = [t for t, _ in chosen.target_scores]
+    assert {"returns", "diff", "sdiff", "log-sdiff-diff"} <= set(targets)
+    assert chosen.train.target == min(chosen.target_scores, key=lambda p: p[1])[0]
+    assert windows.windows.target == chosen.train.target and chosen.choose_highway
     kept, _ = forecasting.choose_defaults(ForecastConfig(train=cfg), dataset,
-                                          given={"lags": 20, "epochs": 10, "batch_size": 128})
+                                          given={"lags": 20, "epochs": 10, "batch_size": 128,
+                                                 "target": "auto", "highway": "linear"})
     assert (kept.train.lags, kept.train.epochs, kept.early_stopping) == (20, 10, None)
+    assert kept.train.target == "auto" and not kept.target_scores and not kept.choose_highway
+
+
+def test_the_highway_the_lstm_alone_or_both_is_kept_by_validation_rmse():
+    result = run(monthly(seasonal_values(156)), backtest=1, choose_highway=True)
+    scores = result.highway_rmse
+    assert set(scores) == {"linear", "none", "both"}
+    kept = min(scores, key=scores.get)
+    assert result.to_dict()["highway"] == kept
+    assert dict(result.config.train.params)["highway"] == ("linear" if kept == "both" else kept)
 
 
 def test_plot_has_one_panel_per_step_and_its_legend_beside_them(tmp_path, monkeypatch):

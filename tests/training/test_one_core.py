@@ -35,9 +35,10 @@ SERIES_OPTIONS = ["--lags", "12", "--horizon", "2", "-e", "3", "-b", "32", "--un
 
 def test_train_lstm_and_forecast_build_the_same_model_and_score_the_same_windows(sine_csv, tmp_path):
     trained = run_json(["train", "lstm", "-d", str(sine_csv), *SERIES_OPTIONS], tmp_path)
-    # --strategy-h direct: train lstm's model (auto may keep the recursive one-step model)
-    forecast = run_json(["forecast", str(sine_csv), *SERIES_OPTIONS, "--strategy-h", "direct"],
-                        tmp_path)
+    # --strategy-h direct: train lstm's model (auto may keep the recursive one-step model);
+    # --highway linear: its default (without it forecast may keep the LSTM alone, or both)
+    forecast = run_json(["forecast", str(sine_csv), *SERIES_OPTIONS, "--strategy-h", "direct",
+                         "--highway", "linear"], tmp_path)
     assert set(trained["metrics"]) >= {"rmse", "mae", "mape", "mase"}
     for name in ("rmse", "mae", "mape", "mase"):
         assert forecast["metrics"]["lstm"][name] == pytest.approx(trained["metrics"][name],
