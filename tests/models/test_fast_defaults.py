@@ -15,10 +15,11 @@ def shapes(model):
 def test_cnn_default_is_lenet5_geometry_with_unpadded_convolutions(make_tiny):
     dataset = make_tiny("image", (28, 28, 1), n_classes=10)
     cfg = core_config.make_config("cnn", "mnist")
-    assert cfg.params_dict == {"filters": (32, 64), "dense_units": 256, "padding": "valid"}
+    assert cfg.params_dict == {"filters": (20, 50), "dense_units": 256, "padding": "valid"}
+    assert cfg.epochs == 6
     out = shapes(core_fit.build_model(cfg, dataset))
     # rescale, conv 24x24, pool 12x12, conv 8x8, pool 4x4, flatten, dense, dropout, softmax
-    assert out[1:6] == [(24, 24, 32), (12, 12, 32), (8, 8, 64), (4, 4, 64), (1024,)]
+    assert out[1:6] == [(24, 24, 20), (12, 12, 20), (8, 8, 50), (4, 4, 50), (800,)]
     assert out[6] == (256,) and out[-1] == (10,)
 
 
@@ -33,7 +34,7 @@ def test_cnn_on_the_8x8_digits_pads_by_default(make_tiny):
     dataset = make_tiny("image", (8, 8, 1))
     cfg = core_config.make_config("cnn", "digits", epochs=1)
     assert cfg.params_dict["padding"] == "same"
-    assert shapes(core_fit.build_model(cfg, dataset))[1] == (8, 8, 32)
+    assert shapes(core_fit.build_model(cfg, dataset))[1] == (8, 8, 20)
 
 
 def test_cnn_widths_and_dense_size_are_options(make_tiny):
