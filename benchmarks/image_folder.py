@@ -15,9 +15,12 @@ alone (``--batches`` batches, after 5 warm-up batches), images/s of ``model.fit`
 ``--steps`` steps (the cnn at 128x128 is the bottleneck on CPU: one epoch of 20,000 images
 would take many minutes here), the process's CPU seconds per image in both, and its peak RSS
 (``ru_maxrss``). Loaders alternate
-over ``--rounds`` rounds; the table gives the best and the mean round of each.
+over ``--rounds`` rounds; the table gives the best and the mean round of each. Then one
+process runs both loaders side by side (``paired``: alternating bursts of training steps),
+the comparison least disturbed by other jobs on a shared machine.
 
     python benchmarks/image_folder.py [--n 20000] [--rounds 2] [--steps 30] [--batches 60]
+                                      [--bursts 8]
 """
 import argparse
 import json
@@ -110,15 +113,60 @@ def child(loader, folder, steps, batches):
                       "peak_rss": peak}))
 
 
+def feeds(folder):
+    """The two training feeds over ``folder``: {"kerascli": dataset, "keras": dataset}."""
+    from kerascli.core import pipeline
+    from kerascli.datasets import LoadOptions, load
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    dataset = load(str(folder), LoadOptions(image_size=(SIZE, SIZE), test_size=0.01))
+    ours, _ = pipeline.image_feed(dataset.x_train, dataset.y_train, batch_size=BATCH, seed=0)
+    theirs = keras.utils.image_dataset_from_directory(
+        str(folder), image_size=(SIZE, SIZE), batch_size=BATCH, seed=0, verbose=False)
+    return {"kerascli": ours.repeat(), "keras": theirs.prefetch(pipeline.AUTOTUNE).repeat()}
+
+
+def paired(folder, bursts, steps):
+    """Both loaders in one process, each feeding its own copy of the same cnn, trained in
+    alternating bursts of ``steps`` batches (which goes first alternates too): whatever else
+    the machine runs at a moment slows both alike. Prints one JSON line: images/s each."""
+    from kerascli.core import config, fit
+    from kerascli.datasets import Dataset
+    shape = Dataset(name="bench", task="classification", kind="image", x_train=[], y_train=[],
+                    x_test=[], y_test=[], input_shape=(SIZE, SIZE, 3), source="bench",
+                    class_names=tuple(f"class{i}" for i in range(10)))
+    cfg = config.make_config("cnn", "mnist", epochs=1, batch_size=BATCH)
+    iterators, models, seconds = {}, {}, {"kerascli": 0.0, "keras": 0.0}
+    for loader, data in feeds(folder).items():
+        iterators[loader] = iter(data)
+        models[loader] = fit.build_model(cfg, shape)
+        fit.compile_model(models[loader], cfg, "classification", steps)
+        for _ in range(3):  # trace and warm up
+            models[loader].train_on_batch(*next(iterators[loader]))
+    for burst in range(bursts):
+        order = ("kerascli", "keras") if burst % 2 == 0 else ("keras", "kerascli")
+        for loader in order:
+            started = time.perf_counter()
+            for _ in range(steps):
+                models[loader].train_on_batch(*next(iterators[loader]))
+            seconds[loader] += time.perf_counter() - started
+    print(json.dumps({loader: bursts * steps * BATCH / seconds[loader] for loader in seconds}))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--batches", type=int, default=60)
-    parser.add_argument("--child", choices=("kerascli", "keras"))
+    parser.add_argument("--bursts", type=int, default=8,
+                        help="alternating bursts of --steps batches in the paired run")
+    parser.add_argument("--child", choices=("kerascli", "keras", "paired"))
     parser.add_argument("--folder", default=str(FOLDER))
     args = parser.parse_args()
+    if args.child == "paired":
+        paired(Path(args.folder), args.bursts, args.steps // 3)
+        return
     if args.child:
         child(args.child, Path(args.folder), args.steps, args.batches)
         return
@@ -137,9 +185,17 @@ def main():
             row = json.loads(out.stdout.strip().splitlines()[-1])
             print(f"round {round_ + 1} {row}", file=sys.stderr)
             rows[loader].append(row)
+    out = subprocess.run([sys.executable, __file__, "--child", "paired", "--folder", str(folder),
+                          "--steps", str(args.steps), "--bursts", str(args.bursts)],
+                         capture_output=True, text=True,
+                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    if out.returncode:
+        sys.exit(out.stderr[-3000:])
+    pair = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"paired {pair}", file=sys.stderr)
     command = "python benchmarks/image_folder.py " + " ".join(
         f"--{k} {v}" for k, v in (("n", args.n), ("rounds", args.rounds), ("steps", args.steps),
-                                  ("batches", args.batches)))
+                                  ("batches", args.batches), ("bursts", args.bursts)))
     lines = [f"`{command}`", "", _common.machine() + "; 2 cores shared with other jobs, so "
              "compare the two rows of one run only.", "",
              f"{args.n:,} JPEGs of {SIDE}x{SIDE} in 10 class folders, read at {SIZE}x{SIZE}, "
@@ -168,7 +224,11 @@ def main():
     ratios = [(best_mean("kerascli", key)[i] / best_mean("keras", key)[i])
               for key in ("train_ips", "pipeline_ips") for i in (0, 1)]
     lines += ["", f"kerascli / keras: train {ratios[0]:.2f} (best) {ratios[1]:.2f} (mean); input "
-                  f"pipeline alone {ratios[2]:.2f} (best) {ratios[3]:.2f} (mean)."]
+                  f"pipeline alone {ratios[2]:.2f} (best) {ratios[3]:.2f} (mean).", "",
+              f"Paired in one process (both loaders, each feeding its own copy of the cnn, "
+              f"{args.bursts} alternating bursts of {args.steps // 3} batches each, so both "
+              f"meet the same load): train cnn kerascli {pair['kerascli']:.1f} vs keras "
+              f"{pair['keras']:.1f} images/s, ratio {pair['kerascli'] / pair['keras']:.2f}."]
     body = "\n".join(lines)
     print(body)
     _common.write_section("Image folders: 20,000 JPEGs streamed (kerascli vs Keras' loader)", body)
