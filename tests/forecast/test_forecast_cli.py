@@ -1,5 +1,6 @@
 """`kerascli forecast` through the CLI: stdout, JSON schema, run directory, plot, saved model."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -90,7 +91,12 @@ def test_default_forecast_on_the_shipped_sp500(tmp_path):
     result = CliRunner().invoke(cli, ["forecast", "--out", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert payload["series"]["n_rows"] == 17587 and payload["target"] == "returns"
+    assert payload["series"]["n_rows"] == 17587
+    # the target: chosen among returns, differences ... by validation RMSE (the S&P's: diff)
+    stored = json.loads((Path(payload["run_dir"]) / "config.json").read_text())["config"]
+    scores = dict(map(tuple, stored["target_scores"]))
+    assert {"returns", "diff", "log-diff", "sdiff"} <= set(scores)
+    assert payload["target"] == min(scores, key=scores.get) == stored["train"]["target"]
     assert 0.9 < payload["lstm_vs_naive_rmse"] < 1.2
     # the default: a backtest from 5 origins, horizon 1, conformal 80/95% intervals
     assert len(payload["backtest"]["origins"]) == 5 and payload["horizon"] == 1
