@@ -108,14 +108,28 @@ def validation_split(dataset, fraction, seed):
     return x[fit_at], y[fit_at], x[val_at], y[val_at]
 
 
+# the share of training images whose border must agree for their polarity to count
+POLARITY_AGREEMENT = 0.9
+
+
 def background_of(x):
-    """"dark" or "light": the mean brightness of the images' one-pixel border (None for
-    non-image data). ``predict`` inverts drawings whose polarity differs from training."""
+    """"dark" or "light": the polarity of the images' one-pixel borders (mean brightness below
+    or above half) when at least 90% of the images agree, as digits, drawings and product
+    photos on white do; "mixed" when they do not (photographs: dark and light borders alike);
+    None for non-image data. ``predict`` inverts a drawing whose polarity differs from a
+    "dark" or "light" one, and nothing for "mixed"."""
     import numpy as np
     x = np.asarray(x[:1000])
-    if x.ndim != 4:
+    if x.ndim != 4 or len(x) == 0:
         return None
-    border = np.concatenate([x[:, 0].ravel(), x[:, -1].ravel(), x[:, :, 0].ravel(),
-                             x[:, :, -1].ravel()]).astype(np.float64)
+    n = len(x)
+    border = np.concatenate([x[:, 0].reshape(n, -1), x[:, -1].reshape(n, -1),
+                             x[:, :, 0].reshape(n, -1), x[:, :, -1].reshape(n, -1)],
+                            axis=1).astype(np.float64)
     top = 255.0 if x.dtype == np.uint8 or border.max() > 1.0 else 1.0
-    return "dark" if border.mean() < top / 2 else "light"
+    dark = float(np.mean(border.mean(axis=1) < top / 2))
+    if dark >= POLARITY_AGREEMENT:
+        return "dark"
+    if dark <= 1 - POLARITY_AGREEMENT:
+        return "light"
+    return "mixed"

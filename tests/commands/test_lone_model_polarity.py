@@ -2,6 +2,7 @@
 file itself; when the file does not say, predict says so in one line and how to set it."""
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -48,3 +49,44 @@ def test_a_model_that_does_not_say_gets_one_line_and_background_sets_it(tmp_path
     assert told.exit_code == 0, told.output
     assert json.loads(told.stdout)["predictions"][0]["inverted"] is True
     assert "--background" not in told.stderr
+
+
+def test_polarity_counts_only_when_nine_in_ten_training_borders_agree():
+    from kerascli.core.data import background_of
+    rng = np.random.default_rng(0)
+    digits = np.zeros((100, 12, 12, 1), np.uint8)
+    digits[:, 3:9, 5:7] = 255  # light strokes on black
+    assert background_of(digits) == "dark"
+    assert background_of(255 - digits) == "light"
+    # photographs: skies and walls, night and shadow; about half the borders bright
+    photos = np.where(rng.random((100, 1, 1, 1)) < 0.5, 40, 210).astype(np.uint8) + \
+        rng.integers(0, 30, (100, 12, 12, 3), dtype=np.uint8)
+    assert background_of(photos) == "mixed"
+    mostly = digits.copy()
+    mostly[:5] = 255 - mostly[:5]  # 5% scanned the other way round: still dark
+    assert background_of(mostly) == "dark"
+    assert background_of(np.zeros((5, 4))) is None  # not images
+
+
+def test_predict_inverts_no_photograph_of_a_model_trained_on_photographs(tmp_path, invoke):
+    """A cnn trained on CIFAR's JPEGs recorded "light" (its mean border was light) and predict
+    then inverted every darker photo it was given."""
+    rng = np.random.default_rng(1)
+    root = tmp_path / "photos"
+    for k, name in enumerate(("cats", "dogs")):
+        (root / name).mkdir(parents=True)
+        for i in range(12):
+            level = 40 if i % 2 else 210  # dark and light scenes in both classes
+            pixels = np.clip(rng.normal(level, 20, (16, 16, 3)), 0, 255).astype(np.uint8)
+            pixels[4:12, 4:12, k] = 255
+            Image.fromarray(pixels).save(root / name / f"{i}.png")
+    result = invoke("train", "mlp", "-d", root, "--image-size", "16", "-e", "1",
+                    "-o", tmp_path / "runs", "--json")
+    assert result.exit_code == 0, result.output
+    run_dir = json.loads(result.stdout)["run_dir"]
+    assert json.loads((Path(run_dir) / "config.json").read_text())["background"] == "mixed"
+    dark, light = root / "cats" / "1.png", root / "cats" / "0.png"
+    told = invoke("predict", run_dir, dark, light, "--json")
+    assert told.exit_code == 0, told.output
+    assert "--background" not in told.stderr  # "mixed" is known, not missing
+    assert [e["inverted"] for e in json.loads(told.stdout)["predictions"]] == [False, False]
