@@ -116,16 +116,8 @@ def _on_signal(signum, frame):
     _state.signalled = signum
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
-    watchdog = _state.watchdog
-    if watchdog is not None:
-        if watchdog.lock.acquire(blocking=False):
-            try:
-                cleanup(watchdog.watch, _how(signum), watchdog.say)
-                watchdog.done.set()
-            finally:
-                _hard_exit(_code(signum))
-        watchdog.done.wait(GRACE_SECONDS)  # the watchdog is cleaning up: it ends the process
-        _hard_exit(_code(signum))
+    if _state.watchdog is not None:
+        _state.watchdog.end(signum)  # never returns
     raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
@@ -175,12 +167,18 @@ class _Watchdog:
             signum = next((b for b in data if b in (signal.SIGINT, signal.SIGTERM)), None)
         if self.done.wait(GRACE_SECONDS):
             return  # the main thread cleaned up and ends the process itself
+        self.end(signum)
+
+    def end(self, signum):
+        """Clean up (unless another thread already is) and end the process: called by the
+        signal handler in the main thread, or by this thread when the main one is stuck."""
         if self.lock.acquire(blocking=False):
             try:
                 cleanup(self.watch, _how(signum), self.say)
+                self.done.set()
             finally:
                 _hard_exit(_code(signum))
-        # the main thread is cleaning up: give it a moment, then end the process anyway
+        # the other thread is cleaning up: give it a moment, then end the process anyway
         self.done.wait(GRACE_SECONDS)
         _hard_exit(_code(signum))
 
