@@ -82,6 +82,11 @@ INFO = ModelInfo(
               "Training-time augmentation: random horizontal flips and shifts (2 pixels; 10% "
               "with --recipe classic), shifts only (for digits and letters), or none.",
               choices=("flip-shift", "shift", "none")),
+        Param("test_time", "choice", "auto",
+              "Test-time augmentation of --recipe small and fast: flip predicts the mean of "
+              "each image's and its mirror image's logits; auto does so when training "
+              "flips (--augment flip-shift); none predicts each image once.",
+              choices=("auto", "flip", "none")),
     ),
     # 8x8 digits are too small for the stem and three poolings: the classic recipe
     per_dataset={"digits": {"recipe": "classic", "augment": "none"},
@@ -143,7 +148,7 @@ def loss(task, params):
 
 
 def build(input_shape, task, n_outputs, *, recipe="small", augment="flip-shift",
-          widths=SMALL_WIDTHS, preprocess=(), postprocess=()):
+          widths=SMALL_WIDTHS, test_time="auto", preprocess=(), postprocess=()):
     from kerascli.runtime import keras_module
     keras = keras_module()
     layers = keras.layers
@@ -154,6 +159,7 @@ def build(input_shape, task, n_outputs, *, recipe="small", augment="flip-shift",
     if augment in ("flip-shift", "shift"):
         augmentation.append(layers.RandomTranslation(shift, shift, fill_mode="reflect"))
     if recipe in ("fast", "small"):
+        flip_average = test_time == "flip" or (test_time == "auto" and augment == "flip-shift")
         if min(input_shape[:2]) < 16:  # the stem and three poolings need 16x16 at least
             from kerascli.errors import UserError
             raise UserError(f"--recipe {recipe}: images of {input_shape[0]}x{input_shape[1]} "
@@ -165,8 +171,10 @@ def build(input_shape, task, n_outputs, *, recipe="small", augment="flip-shift",
                 raise UserError(f"--widths {','.join(map(str, widths))}: give three widths, "
                                 "one per block (e.g. --widths 16,32,64).")
             return _build_fast(keras, input_shape, n_outputs, [*augmentation, *preprocess],
-                               widths=tuple(widths), activation="relu", name="cifar_small")
-        return _build_fast(keras, input_shape, n_outputs, [*augmentation, *preprocess])
+                               widths=tuple(widths), activation="relu", name="cifar_small",
+                               flip_average=flip_average)
+        return _build_fast(keras, input_shape, n_outputs, [*augmentation, *preprocess],
+                           flip_average=flip_average)
     return keras.Sequential([
         keras.Input(shape=input_shape),
         *augmentation,
@@ -184,8 +192,9 @@ def build(input_shape, task, n_outputs, *, recipe="small", augment="flip-shift",
 
 
 def _build_fast(keras, input_shape, n_outputs, first_layers, widths=FAST_WIDTHS,
-                activation="gelu", name="cifar_fast"):
+                activation="gelu", name="cifar_fast", flip_average=False):
     layers = keras.layers
+    from kerascli.models.layers import AverageFlipPair, FlipPair
 
     def conv(width, name):
         return layers.Conv2D(width, 3, padding="same", use_bias=False, name=name)
@@ -204,11 +213,13 @@ def _build_fast(keras, input_shape, n_outputs, first_layers, widths=FAST_WIDTHS,
     model = keras.Sequential([
         keras.Input(shape=input_shape),
         *first_layers,
+        *([FlipPair(name="flip_pair")] if flip_average else []),
         layers.Conv2D(stem, 2, padding="valid", activation=activation, name="stem"),
         *blocks,
         layers.GlobalMaxPooling2D(name="pool"),
         layers.Dense(n_outputs, use_bias=False, name="logits"),
         layers.Rescaling(1 / 9, name="scale_logits"),  # airbench's output scaling
+        *([AverageFlipPair(name="average_flip_pair")] if flip_average else []),
         layers.Activation("softmax", name="probabilities"),
     ], name=name)
     for layer in model.layers:

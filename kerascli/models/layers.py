@@ -51,6 +51,39 @@ class LocalResponseNormalization(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="kerascli")
+class FlipPair(keras.layers.Layer):
+    """Test-time flip averaging, first half: at inference, appends the horizontal mirror image
+    of every input to the batch (``[x; flip(x)]``, channels last); in training, passes the batch
+    through. :class:`AverageFlipPair`, the model's last layer but the softmax's successors,
+    averages the two halves again, so a Sequential model predicts the mean of an image and its
+    mirror (airbench's test-time augmentation, flips only). Batch norm at inference uses its
+    moving statistics, so doubling the batch changes nothing else."""
+
+    def call(self, inputs, training=None):
+        if training:
+            return inputs
+        return keras.ops.concatenate([inputs, keras.ops.flip(inputs, axis=2)], axis=0)
+
+    def compute_output_shape(self, input_shape):
+        return (None, *input_shape[1:])
+
+
+@keras.saving.register_keras_serializable(package="kerascli")
+class AverageFlipPair(keras.layers.Layer):
+    """Test-time flip averaging, second half: at inference, the mean of the first and second
+    halves of the batch that :class:`FlipPair` doubled; in training, passes the batch through."""
+
+    def call(self, inputs, training=None):
+        if training:
+            return inputs
+        half = keras.ops.shape(inputs)[0] // 2
+        return (inputs[:half] + inputs[half:]) / 2
+
+    def compute_output_shape(self, input_shape):
+        return (None, *input_shape[1:])
+
+
+@keras.saving.register_keras_serializable(package="kerascli")
 class SmoothedSparseCategoricalCrossentropy(keras.losses.Loss):
     """Cross-entropy against integer labels with label smoothing (the fast CIFAR recipe).
 

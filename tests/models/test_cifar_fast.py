@@ -118,3 +118,50 @@ def test_fast_recipe_refuses_images_too_small_for_its_poolings():
     from kerascli.errors import UserError
     with pytest.raises(UserError, match="--recipe fast: images of 8x8 pixels are too small"):
         cifar.build((8, 8, 1), "classification", 10, recipe="fast")
+
+
+def _logits(model, x):
+    import keras
+    return np.asarray(keras.Model(model.inputs, model.get_layer("scale_logits").output)
+                      .predict(x, verbose=0))
+
+
+def test_small_recipe_predicts_the_mean_of_an_image_and_its_mirror():
+    from scipy.special import softmax
+    model = cifar.build((32, 32, 3), "classification", 10)  # defaults: flips, so auto = flip
+    plain = cifar.build((32, 32, 3), "classification", 10, test_time="none")
+    assert "flip_pair" in [layer.name for layer in model.layers]
+    plain.set_weights(model.get_weights())
+    x = np.random.default_rng(0).random((6, 32, 32, 3)).astype("float32")
+    x[:, :, :16] += 1.0  # left halves brighter: an image and its mirror predict differently
+    one, mirrored = _logits(plain, x), _logits(plain, x[:, :, ::-1])
+    assert np.abs(one - mirrored).max() > 1e-3
+    expected = softmax((one + mirrored) / 2, axis=-1)
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, atol=1e-5)
+    # a batch of one (predict, serve) gives the same answer as inside a batch
+    np.testing.assert_allclose(model.predict(x[:1], verbose=0), expected[:1], atol=1e-5)
+    # in training the batch passes through once, not doubled
+    assert tuple(model(x, training=True).shape) == (6, 10)
+
+
+def test_flip_averaging_follows_the_augmentation_and_reloads_from_h5(tmp_path):
+    names = lambda m: [layer.name for layer in m.layers]  # noqa: E731
+    assert "flip_pair" not in names(cifar.build((32, 32, 1), "classification", 10,
+                                                augment="shift"))
+    assert "flip_pair" not in names(cifar.build((32, 32, 3), "classification", 10,
+                                                augment="flip-shift", test_time="none"))
+    assert "flip_pair" in names(cifar.build((32, 32, 3), "classification", 10,
+                                            augment="none", test_time="flip"))
+    assert "flip_pair" not in names(cifar.build((32, 32, 3), "classification", 10,
+                                                recipe="classic"))
+    model = cifar.build((32, 32, 3), "classification", 10)
+    model.save(tmp_path / "m.h5")
+    x = np.random.default_rng(1).random((3, 32, 32, 3)).astype("float32")
+    code = ("import sys, numpy as np, kerascli, keras\n"
+            "m = keras.models.load_model(sys.argv[1], compile=False)\n"
+            "np.save(sys.argv[3], m.predict(np.load(sys.argv[2]), verbose=0))\n")
+    np.save(tmp_path / "x.npy", x)
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "m.h5"), str(tmp_path / "x.npy"),
+                    str(tmp_path / "p.npy")], check=True, capture_output=True)
+    np.testing.assert_allclose(np.load(tmp_path / "p.npy"), model.predict(x, verbose=0),
+                               atol=1e-6)
