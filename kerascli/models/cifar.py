@@ -6,8 +6,12 @@ then three blocks of conv 3x3 -> max-pool 2 -> batch norm -> ReLU -> conv 3x3 ->
 the TensorFlow CNN tutorial's net), each conv starting as the identity on its input channels
 (airbench's implicit residual, below), global max-pool, a bias-free dense layer scaled by
 1/9, softmax; label smoothing 0.2; random flips and 2-pixel translations; Adam, batch 256,
-a linear warm-up then cosine decay (one cycle). Widths, epochs and learning rate were chosen
-on the validation split (benchmarks/defaults.py, benchmarks/RESULTS.md).
+a linear warm-up then cosine decay (one cycle); at inference, test-time flip averaging
+(``--test-time``: the mean of the logits of each image and its mirror image, airbench's
+test-time augmentation without its translations; a pair of weightless layers, FlipPair and
+AverageFlipPair, so evaluate, predict and serve all do it and the saved model keeps it).
+Widths, epochs, learning rate and the flip averaging were chosen on the validation split
+(benchmarks/defaults.py, benchmarks/RESULTS.md).
 
 classic: conv 5x5x32, max-pool, conv 5x5x32, batch norm, max-pool, dropout 0.3,
 dense 240 ELU, softmax; Adam, batch 64, 40 epochs, cosine learning-rate decay (the default
@@ -36,8 +40,8 @@ cifar10-airbench: 94% in 3.83 s on an A100, in PyTorch) that map onto a Sequenti
   examples" converted to Keras' mean-reduced loss and decoupled decay.
 
 Not ported: the whitening initialisation of the stem (data-dependent; here it is a plain
-learned conv), the 64x learning rate of batch-norm biases, lookahead/EMA of the weights and
-test-time augmentation (flip and translate at prediction). kerascli also holds 10% of the
+learned conv), the 64x learning rate of batch-norm biases, lookahead/EMA of the weights and the
+translated half of airbench's test-time augmentation (the flips are ported). kerascli also holds 10% of the
 training set out for validation (``--validation-split 0`` trains on all 50,000 images).
 
 The fast recipe is UNMEASURED: it has not been run on a GPU nor on full CIFAR-10, so it makes
