@@ -64,15 +64,24 @@ def test_drawing_a_stroke_shows_the_models_prediction_while_drawing(page, digits
         moves += 15
     # still holding the button: the debounced update arrives while drawing
     page.wait_for_selector("#bars .bar", timeout=20000)
+    sent_while_drawing = len(requests)
     page.mouse.up()
-    page.wait_for_timeout(600)  # the final update after the button is released
-    page.wait_for_function("() => document.querySelectorAll('#bars .bar').length === 5")
-    top, bars = _shown(page)
+    # the final update after the button is released: sent, answered and shown (under load an
+    # answer to an earlier, partial stroke may still be on the page until it arrives)
+    for _ in range(200):
+        if len(requests) > sent_while_drawing and all(r.response() for r in requests):
+            break
+        page.wait_for_timeout(50)
+    assert len(requests) > sent_while_drawing, "no update after the button was released"
     assert 1 <= len(requests) < moves / 4  # debounced: not one request per mouse move
     # what the page shows is what the API answers for the canvas as drawn
     png = base64.b64decode(page.evaluate(
         "document.getElementById('canvas').toDataURL('image/png')").split(",", 1)[1])
     expected = _api_top(http, digits_server.url, "drawing.png", png)
+    page.wait_for_function(
+        "top => document.getElementById('prediction').innerText === top && "
+        "document.querySelectorAll('#bars .bar').length === 5", arg=expected[0][0])
+    top, bars = _shown(page)
     assert top == expected[0][0] and [c for c, _ in bars] == [c for c, _ in expected]
     assert [p for _, p in bars] == pytest.approx([p for _, p in expected], abs=1e-6)
     # the input the model saw is shown small, inverted to the digits' white-on-black
