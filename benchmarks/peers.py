@@ -173,14 +173,21 @@ def section_cifar(seeds, env):
 
     t = statistics.fmean(column(reach["tutorial"], "seconds"))
     k = statistics.fmean(column(reach["kerascli"], "seconds"))
-    missed = any(r.get("missed") for side in sides for r in reach[side].values())
+    # a tutorial seed that misses 67% counts its whole run: its time to 67% is longer still,
+    # so the ratio can only overstate kerascli's share; a kerascli seed that misses fails it
+    missed = any(r.get("missed") for r in reach["kerascli"].values())
+    tutorial_missed = sum(bool(r.get("missed")) for r in reach["tutorial"].values())
     return (f"| run | epoch reaching {CIFAR_TARGET:.0%} (per seed) | training s to "
             f"{CIFAR_TARGET:.0%}, mean (range) | reached |\n|---|---|---|---|\n"
             + row("TensorFlow CNN tutorial (3 convs, dense 64, Adam, batch 32)", "tutorial") + "\n"
             + row("`kerascli train cifar` defaults", "kerascli") + "\n\n"
             f"- time to {CIFAR_TARGET:.0%}, kerascli / tutorial: **{k / t:.2f}x** (target <= 0.5: "
             f"**{'met' if k / t <= 0.5 and not missed else 'not met'}**)"
-            + (" (a side that missed 67% counts its whole run)" if missed else "") + ".")
+            + (f" (the tutorial missed 67% in {tutorial_missed} seed(s), counted with its whole "
+               "run: its time to 67% is longer still, so this ratio is an upper bound)"
+               if tutorial_missed else "")
+            + (" (a kerascli seed that missed 67% counts its whole run)" if missed else "")
+            + ".")
 
 
 def section_help():
@@ -203,33 +210,33 @@ def main():
     parts = args.only.split(",")
     env = {**os.environ, "KERASCLI_DATA_DIR": str(_common.data_dir())}
     seeds = list(range(1, args.seeds + 1))
-    load_start, started = os.getloadavg()[0], time.perf_counter()
-    bodies = []
-    with tempfile.TemporaryDirectory(prefix="kerascli-peers-") as out:
-        if "cnn" in parts:
-            log("cnn on MNIST: kerascli vs keras-io mnist_convnet vs plain fit")
-            bodies.append(("`train cnn --dataset mnist` against keras-io's mnist_convnet "
-                           "and plain fit", section_cnn(seeds, env, out)))
-        if "loop" in parts:
-            log("mlp on MNIST: kerascli vs plain fit")
-            bodies.append(("`train mlp --dataset mnist`: kerascli's loop against plain fit",
-                           section_loop(seeds, env, out)))
-        if "cifar" in parts:
-            log("cifar: time to 67%, kerascli vs the TensorFlow CNN tutorial")
-            bodies.append(("`train cifar`: time to the TensorFlow CNN tutorial's accuracy",
-                           section_cifar(seeds, env)))
-        if "help" in parts:
-            bodies.append(("Start-up", section_help()))
     command = f"python benchmarks/peers.py --seeds {args.seeds}" + (
         f" --only {args.only}" if args.only != "cnn,loop,cifar,help" else "")
-    body = (f"Command: `{command}`. Machine: {_common.machine()}. Load average "
-            f"{load_start:.1f} at start, {os.getloadavg()[0]:.1f} at the end (other processes "
-            f"share these cores: seconds are inflated, ratios within this run are the "
-            f"comparable figures); whole run {time.perf_counter() - started:.0f} s. Seeds "
-            f"{seeds[0]}-{seeds[-1]}, each side its own process, sides interleaved.\n\n"
-            + "\n\n".join(f"### {title}\n\n{text}" for title, text in bodies))
-    _common.write_section("Peers: kerascli's defaults against the recipes", body)
-    print(body)
+    # each comparison is its own section of RESULTS.md, so --only reruns one without the others
+    parts_run = [
+        ("cnn", "`train cnn --dataset mnist` against keras-io's mnist_convnet and plain fit",
+         lambda out: section_cnn(seeds, env, out)),
+        ("loop", "`train mlp --dataset mnist`: kerascli's loop against plain fit",
+         lambda out: section_loop(seeds, env, out)),
+        ("cifar", "`train cifar`: time to the TensorFlow CNN tutorial's accuracy",
+         lambda out: section_cifar(seeds, env)),
+        ("help", "start-up", lambda out: section_help()),
+    ]
+    with tempfile.TemporaryDirectory(prefix="kerascli-peers-") as out:
+        for name, title, measure in parts_run:
+            if name not in parts:
+                continue
+            log(f"{name}: {title}")
+            load_start, started = os.getloadavg()[0], time.perf_counter()
+            text = measure(out)
+            body = (f"Command: `{command}` (this section: {name}). Machine: "
+                    f"{_common.machine()}. Load average {load_start:.1f} at start, "
+                    f"{os.getloadavg()[0]:.1f} at the end (other processes share these cores: "
+                    f"seconds are inflated, ratios within this section are the comparable "
+                    f"figures); {time.perf_counter() - started:.0f} s. Seeds {seeds[0]}-"
+                    f"{seeds[-1]}, each side its own process, sides interleaved.\n\n{text}")
+            _common.write_section(f"Peers: {title}", body)
+            print(f"## Peers: {title}\n\n{body}\n")
 
 
 if __name__ == "__main__":
