@@ -40,9 +40,10 @@ cifar10-airbench: 94% in 3.83 s on an A100, in PyTorch) that map onto a Sequenti
   examples" converted to Keras' mean-reduced loss and decoupled decay.
 
 Not ported: the whitening initialisation of the stem (data-dependent; here it is a plain
-learned conv), the 64x learning rate of batch-norm biases, lookahead/EMA of the weights and the
-translated half of airbench's test-time augmentation (the flips are ported). kerascli also holds 10% of the
-training set out for validation (``--validation-split 0`` trains on all 50,000 images).
+learned conv), the 64x learning rate of batch-norm biases, lookahead/EMA of the weights and
+the translated half of airbench's test-time augmentation (the flips are ported). kerascli
+also holds 10% of the training set out for validation (``--validation-split 0`` trains on
+all 50,000 images).
 
 The fast recipe is UNMEASURED: it has not been run on a GPU nor on full CIFAR-10, so it makes
 no claim of accuracy or time. The target (issue 8) is 93% test accuracy in 15 s on one H100,

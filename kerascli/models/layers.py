@@ -54,9 +54,9 @@ class LocalResponseNormalization(keras.layers.Layer):
 class FlipPair(keras.layers.Layer):
     """Test-time flip averaging, first half: at inference, appends the horizontal mirror image
     of every input to the batch (``[x; flip(x)]``, channels last); in training, passes the batch
-    through. :class:`AverageFlipPair`, the model's last layer but the softmax's successors,
-    averages the two halves again, so a Sequential model predicts the mean of an image and its
-    mirror (airbench's test-time augmentation, flips only). Batch norm at inference uses its
+    through. :class:`AverageFlipPair`, placed just before the softmax, averages the two halves'
+    logits again, so a Sequential model predicts the mean of an image and its mirror
+    (airbench's test-time augmentation, flips only). Batch norm at inference uses its
     moving statistics, so doubling the batch changes nothing else."""
 
     def call(self, inputs, training=None):
