@@ -5,7 +5,7 @@ in a fresh process (so peak RSS is that loader's own), with the same ``cnn`` mod
 kerascli at 128x128 and the same batch size:
 
 * ``kerascli``  ``kerascli.datasets.load(folder, image_size=128)`` (walk + one-pass file
-  check of all 20,000 files, no decoding) and ``kerascli.core.pipeline.image_feed`` (tf.io
+  check of all 20,000 files, no decoding) and ``kerascli.core.tfdata.image_feed`` (tf.io
   JPEG decode at Pillow's reduced scale + resize, in a parallel tf.data map, prefetch);
 * ``keras``     ``keras.utils.image_dataset_from_directory(folder, image_size=(128, 128))``
   (tf.io decode + bilinear resize), prefetched.
@@ -69,19 +69,19 @@ def cpu_seconds():
 
 def child(loader, folder, steps, batches):
     """Runs in its own process; prints one JSON line of measurements."""
-    from kerascli.core import config, fit, pipeline
+    from kerascli.core import config, fit, tfdata
     from kerascli.datasets import LoadOptions, load
     from kerascli.runtime import keras_module
     keras = keras_module()
     started = time.perf_counter()
     if loader == "kerascli":
         dataset = load(str(folder), LoadOptions(image_size=(SIZE, SIZE), test_size=0.01))
-        data, _ = pipeline.image_feed(dataset.x_train, dataset.y_train, batch_size=BATCH, seed=0)
+        data, _ = tfdata.image_feed(dataset.x_train, dataset.y_train, batch_size=BATCH, seed=0)
         n_files = len(dataset.x_train) + len(dataset.x_test)
     else:
         data = keras.utils.image_dataset_from_directory(
             str(folder), image_size=(SIZE, SIZE), batch_size=BATCH, seed=0, verbose=False)
-        data = data.prefetch(pipeline.AUTOTUNE)
+        data = data.prefetch(tfdata.AUTOTUNE)
         n_files = int(data.cardinality().numpy()) * BATCH
     index_seconds = time.perf_counter() - started
 
@@ -115,15 +115,15 @@ def child(loader, folder, steps, batches):
 
 def feeds(folder):
     """The two training feeds over ``folder``: {"kerascli": dataset, "keras": dataset}."""
-    from kerascli.core import pipeline
+    from kerascli.core import tfdata
     from kerascli.datasets import LoadOptions, load
     from kerascli.runtime import keras_module
     keras = keras_module()
     dataset = load(str(folder), LoadOptions(image_size=(SIZE, SIZE), test_size=0.01))
-    ours, _ = pipeline.image_feed(dataset.x_train, dataset.y_train, batch_size=BATCH, seed=0)
+    ours, _ = tfdata.image_feed(dataset.x_train, dataset.y_train, batch_size=BATCH, seed=0)
     theirs = keras.utils.image_dataset_from_directory(
         str(folder), image_size=(SIZE, SIZE), batch_size=BATCH, seed=0, verbose=False)
-    return {"kerascli": ours.repeat(), "keras": theirs.prefetch(pipeline.AUTOTUNE).repeat()}
+    return {"kerascli": ours.repeat(), "keras": theirs.prefetch(tfdata.AUTOTUNE).repeat()}
 
 
 def paired(folder, bursts, steps):

@@ -7,9 +7,9 @@ subset, after a warm-up, for these variants (same model, same data, same batch s
 * ``numpy+progress``   what kerascli's train() did first: arrays + its stderr progress callback;
 * ``numpy+progress(async)``  the same callback marked async-safe, so Keras keeps dispatching
   batch hooks off the training thread;
-* ``tf.data+progress(async)``  kerascli.core.pipeline.from_arrays (cache, seeded shuffle, batch,
+* ``tf.data+progress(async)``  kerascli.core.tfdata.from_arrays (cache, seeded shuffle, batch,
   prefetch);
-* cifar only: ``tf.data aug``  augmentation in the tf.data pipeline (pipeline.flip_shift)
+* cifar only: ``tf.data aug``  augmentation in the tf.data pipeline (tfdata.flip_shift)
   instead of the model's RandomFlip/RandomTranslation layers.
 
 Rounds alternate the variants (A B C D, A B C D, ...) and the best round is kept, so a burst
@@ -39,7 +39,7 @@ def main():
     os.environ["KERASCLI_DATA_DIR"] = str(data_dir)
 
     from kerascli import datasets
-    from kerascli.core import pipeline
+    from kerascli.core import tfdata
     from kerascli.core import config as core_config, data as core_data, fit as core_fit
     from kerascli.core.callbacks import progress_callback
     from kerascli.runtime import keras_module
@@ -80,14 +80,14 @@ def main():
             "numpy+progress(async)": lambda: (make(), dict(x=x, y=y, batch_size=bs, shuffle=True,
                                                            callbacks=[progress(True)])),
             "tf.data+progress(async)": lambda: (make(), dict(
-                x=pipeline.from_arrays(x, y, batch_size=bs, seed=1), callbacks=[progress(True)])),
+                x=tfdata.from_arrays(x, y, batch_size=bs, seed=1), callbacks=[progress(True)])),
         }
         variants["tf.data+progress(async), 8 steps/call"] = lambda: (make(steps_per_execution=8), dict(
-            x=pipeline.from_arrays(x, y, batch_size=bs, seed=1), callbacks=[progress(True)]))
+            x=tfdata.from_arrays(x, y, batch_size=bs, seed=1), callbacks=[progress(True)]))
         if model_name == "cifar":
             variants["tf.data aug+progress(async)"] = lambda: (make(augment_in_model=False), dict(
-                x=pipeline.from_arrays(x, y, batch_size=bs, seed=1,
-                                       augment=pipeline.flip_shift(0.1, flip=True, seed=1)),
+                x=tfdata.from_arrays(x, y, batch_size=bs, seed=1,
+                                       augment=tfdata.flip_shift(0.1, flip=True, seed=1)),
                 callbacks=[progress(True)]))
         best, best_cpu = {}, {}
         for _ in range(args.rounds):

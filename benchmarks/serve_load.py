@@ -7,6 +7,11 @@ RUN_DIR is a served cnn run (e.g. `kerascli train cnn --dataset mnist --epochs 1
 threads, each POSTing a 280x280 PNG drawing (what the page sends) to /predict back to back
 until the time is up. Prints a Markdown table: requests/s, p50/p99 latency, failures, and the
 server's memory (peak RSS from /proc, and RSS after each level, to see whether it grows).
+
+With ``--hostile``, the last client count runs twice: before and after a fixed list of
+hostile requests (decompression bombs, a GIF of 3,000 frames, deeply nested and overflowing
+JSON); both rows are printed, with each hostile request's status and time and the RSS
+against the warm-up figure (the server should be as fast and as small afterwards).
 """
 import argparse
 import io
@@ -36,6 +41,61 @@ def rss_mb(pid, field="VmRSS"):
             if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def png_header(width, height):
+    """A PNG declaring width x height pixels in a few hundred bytes: a bomb's header."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+
+
+def many_frames_gif(frames=3000, size=64):
+    from PIL import Image
+    images = [Image.new("L", (size, size), i % 256) for i in range(frames)]
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+def hostile_requests():
+    """(name, httpx.post keyword arguments): what a hostile client sends."""
+    json_type = {"content-type": "application/json"}
+    return [
+        ("PNG 12000x12000 (header)", {"files": [("file", ("bomb.png", png_header(12000, 12000)))]}),
+        ("PNG 30000x30000 (header)", {"files": [("file", ("bomb.png", png_header(30000, 30000)))]}),
+        ("GIF of 3,000 frames", {"files": [("file", ("many.gif", many_frames_gif()))]}),
+        ("JSON nested 100,000 deep", {"content": "[" * 100000, "headers": json_type}),
+        ("JSON 401-digit integer", {"content": '{"rows": [[%s]]}' % ("9" * 401),
+                                    "headers": json_type}),
+        ("JSON top_k Infinity", {"content": '{"rows": [[1]], "top_k": Infinity}',
+                                 "headers": json_type}),
+        ("JSON 1e39", {"content": '{"rows": [[1e39]]}', "headers": json_type}),
+    ]
+
+
+def send_hostile(url):
+    """Each hostile request once; prints its status and time, returns how many got a 5xx
+    or no answer."""
+    import httpx
+    bad = 0
+    print("\n| hostile request | status | seconds |\n|---|---:|---:|")
+    with httpx.Client(timeout=60) as http:
+        for name, kwargs in hostile_requests():
+            start = time.perf_counter()
+            try:
+                status = http.post(f"{url}/predict", **kwargs).status_code
+            except Exception as exc:  # counted, not fatal
+                status = type(exc).__name__
+            bad += not isinstance(status, int) or status >= 500
+            print(f"| {name} | {status} | {time.perf_counter() - start:.2f} |", flush=True)
+    return bad
 
 
 def load(url, clients, seconds, png):
@@ -70,6 +130,8 @@ def main():
     parser.add_argument("--clients", default="1,4,16",
                         help="Comma-separated client counts, run one after another.")
     parser.add_argument("--seconds", type=float, default=20.0, help="Time per client count.")
+    parser.add_argument("--hostile", action="store_true",
+                        help="Run the last client count again after the hostile requests.")
     args = parser.parse_args()
     import numpy as np
 
@@ -93,14 +155,30 @@ def main():
         print("| clients | seconds | requests | failures | requests/s | p50 ms | p99 ms "
               "| server RSS after, MB |")
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for clients in (int(c) for c in args.clients.split(",")):
+        counts = [int(c) for c in args.clients.split(",")]
+
+        def level(clients, label=""):
             latencies, failures = load(url, clients, args.seconds, png)
-            ms = np.asarray(latencies) * 1000
-            print(f"| {clients} | {args.seconds:g} | {len(latencies)} | {len(failures)} "
+            ms = np.asarray(latencies) * 1000 if latencies else np.asarray([np.nan])
+            print(f"| {clients}{label} | {args.seconds:g} | {len(latencies)} | {len(failures)} "
                   f"| {len(latencies) / args.seconds:.1f} | {np.percentile(ms, 50):.0f} "
                   f"| {np.percentile(ms, 99):.0f} | {rss_mb(server.pid):.0f} |", flush=True)
             if failures:
                 print(f"  first failure: {failures[0]}")
+        for clients in counts:
+            level(clients, " (before hostile)" if args.hostile and clients == counts[-1] else "")
+        if args.hostile:
+            bad = send_hostile(url)
+            rss_hostile = rss_mb(server.pid)
+            print(f"\nhostile requests answered 5xx or not at all: {bad}; server RSS right "
+                  f"after them: {rss_hostile:.0f} MB\n")
+            print("| clients | seconds | requests | failures | requests/s | p50 ms | p99 ms "
+                  "| server RSS after, MB |")
+            print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+            level(counts[-1], " (after hostile)")
+            rss_end = rss_mb(server.pid)
+            print(f"\nserver RSS at the end: {rss_end:.0f} MB, "
+                  f"{100 * (rss_end - rss_start) / rss_start:+.1f}% against warm-up")
         print(f"\nserver peak RSS (VmHWM): {rss_mb(server.pid, 'VmHWM'):.0f} MB")
     finally:
         server.send_signal(2)

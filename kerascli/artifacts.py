@@ -104,6 +104,28 @@ def write_bytes(path, data):
     return Path(path)
 
 
+def write_arrays(path, arrays):
+    """NumPy arrays as one ``.npz`` file (``arr_0``, ``arr_1`` ...), atomically."""
+    import numpy as np
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, *arrays)
+            f.flush()
+            os.fsync(f.fileno())
+    return Path(path)
+
+
+def overwrite_in_place(path, data):
+    """Overwrite the first bytes of an existing file, keeping its size: the one write that
+    needs no free space (a full disk), for a marker whose content is a short reason and
+    whose presence is what counts. Not atomic; use :func:`write_bytes` for anything else."""
+    with open(path, "r+b") as f:  # raises FileNotFoundError if it is not there
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    return Path(path)
+
+
 def write_text(path, text):
     return write_bytes(path, text.encode("utf-8"))
 

@@ -24,7 +24,6 @@ from kerascli.errors import UserError
 CLASSIFICATION, REGRESSION = "classification", "regression"
 LARGE_DATA = 20_000  # training rows above which a costly baseline draws a warning
 EARLY_STOPPING_ROWS = 10_000  # MLPs hold out 10% for early stopping from this many rows
-MAX_CATEGORIES = 100  # as kerascli.datasets._tabular: one-hot columns per text column
 
 
 @dataclass(frozen=True)
@@ -60,17 +59,8 @@ BASELINES = {b.name: b for b in (
              regressor="KNeighborsRegressor", costly=True),
 )}
 
-# Keras model -> its counterparts (by task); models not listed get the linear model of the task.
-DEFAULTS = {
-    "logreg": {CLASSIFICATION: ("logistic-regression",), REGRESSION: ("linear-regression",)},
-    "linreg": {REGRESSION: ("linear-regression",), CLASSIFICATION: ("logistic-regression",)},
-    "mlp": {CLASSIFICATION: ("mlp",), REGRESSION: ("mlp",)},
-    "cnn": {CLASSIFICATION: ("logistic-regression", "random-forest")},
-    "alexnet": {CLASSIFICATION: ("logistic-regression", "random-forest")},
-    "cifar": {CLASSIFICATION: ("logistic-regression", "random-forest")},
-}
+# a Keras model's own counterparts are its spec's (ModelSpec.counterparts, models/NAME.py)
 SCALED_TARGET = ("mlp", "svm")
-_FALLBACK = {CLASSIFICATION: ("logistic-regression",), REGRESSION: ("linear-regression",)}
 
 
 def names():
@@ -83,17 +73,13 @@ def get(name):
     return BASELINES[name]
 
 
-def defaults(model, task):
-    """The baselines ``compare MODEL`` runs when no ``--baseline`` is given."""
-    return DEFAULTS.get(model, _FALLBACK).get(task, _FALLBACK[task])
-
-
-def resolve(requested, model, task, n_train=0, warn=None):
-    """Validate ``--baseline`` names for a task (or pick the defaults); warn about costly ones.
+def resolve(requested, task, n_train=0, warn=None):
+    """Validate ``--baseline`` names for a task; warn about costly ones. ``requested``: the
+    ``--baseline`` names, else the model's counterparts (``ModelSpec.counterparts_for``).
 
     Returns a tuple of :class:`Baseline`. ``warn`` is called with a one-line message.
     """
-    chosen = tuple(dict.fromkeys(requested)) if requested else defaults(model, task)
+    chosen = tuple(dict.fromkeys(requested))
     found = []
     for name in chosen:
         baseline = get(name)
@@ -109,12 +95,14 @@ def resolve(requested, model, task, n_train=0, warn=None):
     return tuple(found)
 
 
-def make(baseline, task, kind, *, seed, n_jobs=None, n_train=0, column_kinds=None):
+def make(baseline, task, kind, *, seed, n_jobs=None, n_train=0, column_kinds=None,
+         max_categories=None):
     """A fresh, unfitted Pipeline: preprocessing fit on the training part only, then the model.
 
     ``column_kinds`` ("numeric"/"categorical" per column): the rows are raw cell text (a table
     with text columns or empty cells, see kerascli.datasets._tabular) and are encoded as the
-    Keras model's TableEncoder does: :func:`table_encoding`."""
+    Keras model's TableEncoder does: :func:`table_encoding`, over the ``max_categories`` most
+    frequent values of each text column (the dataset's limit, kerascli.datasets)."""
     from sklearn.compose import TransformedTargetRegressor
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -124,7 +112,7 @@ def make(baseline, task, kind, *, seed, n_jobs=None, n_train=0, column_kinds=Non
     elif kind == "series":  # windows (n, lags, 1), already scaled by the dataset: flatten
         prep = FunctionTransformer(flatten_rows)
     elif column_kinds:
-        prep = table_encoding(column_kinds)
+        prep = table_encoding(column_kinds, max_categories)
     else:
         prep = StandardScaler()
     model = _estimator(baseline, task, seed, n_jobs, n_train)
@@ -134,9 +122,10 @@ def make(baseline, task, kind, *, seed, n_jobs=None, n_train=0, column_kinds=Non
     return Pipeline([("prep", prep), ("model", model)])
 
 
-def table_encoding(column_kinds, max_categories=MAX_CATEGORIES):
+def table_encoding(column_kinds, max_categories):
     """The Keras TableEncoder's encoding as a ColumnTransformer, fitted on the same rows:
-    numeric columns parsed, empty cells filled with the training mean, standardised; text
+    numeric columns parsed (ISO dates into year and time of year), empty cells filled with
+    the training mean, standardised; text
     columns one-hot over their ``max_categories`` most frequent training values, anything
     else (unseen or rarer) in one shared column, as Keras' "unknown" bucket."""
     from sklearn.compose import ColumnTransformer
@@ -145,12 +134,15 @@ def table_encoding(column_kinds, max_categories=MAX_CATEGORIES):
     from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
     numeric = [i for i, k in enumerate(column_kinds) if k == "numeric"]
+    dates = [i for i, k in enumerate(column_kinds) if k == "date"]
     categorical = [i for i, k in enumerate(column_kinds) if k == "categorical"]
     parts = []
-    if numeric:
-        parts.append(("numeric", Pipeline([("parse", FunctionTransformer(parse_numbers)),
-                                           ("fill", SimpleImputer(strategy="mean")),
-                                           ("scale", StandardScaler())]), numeric))
+    for name, columns, parse in (("numeric", numeric, parse_numbers),
+                                 ("date", dates, date_parts)):
+        if columns:
+            parts.append((name, Pipeline([("parse", FunctionTransformer(parse)),
+                                          ("fill", SimpleImputer(strategy="mean")),
+                                          ("scale", StandardScaler())]), columns))
     if categorical:
         parts.append(("categorical", OneHotEncoder(handle_unknown="infrequent_if_exist",
                                                    max_categories=max_categories + 1,
@@ -163,6 +155,26 @@ def parse_numbers(cells):
     import numpy as np
     cells = np.char.strip(np.asarray(cells, dtype=str))
     return np.where(cells == "", "nan", cells).astype(np.float64)
+
+
+def date_parts(cells):
+    """ISO date columns (YYYY-MM-DD...) -> per column (year, sin, cos of the day of the
+    year), NaN where a cell is empty: the Keras TableEncoder's date features
+    (kerascli.models.layers.date_parts)."""
+    import math
+    import re
+
+    import numpy as np
+    cells = np.char.strip(np.asarray(cells, dtype=str))
+    cells = cells.reshape(len(cells), -1)
+    out = np.full((cells.shape[0], 3 * cells.shape[1]), np.nan)
+    starts = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
+    for (n, j), cell in np.ndenumerate(cells):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}([ T].*)?", str(cell)):
+            month = min(max(int(cell[5:7]), 1), 12)
+            angle = 2 * math.pi * (starts[month - 1] + int(cell[8:10]) - 1) / 365.25
+            out[n, 3 * j:3 * j + 3] = (int(cell[:4]), math.sin(angle), math.cos(angle))
+    return out
 
 
 def flatten_pixels(x):

@@ -20,6 +20,9 @@ COMMANDS = {
     "forecast": "forecast",
     "datasets": "datasets",
     "serve": "serve",
+    "export": "export",
+    "tune": "tune",
+    "runs": "runs",
 }
 
 

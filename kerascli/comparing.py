@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from kerascli import models
 from kerascli.core import data, fit, metrics
+from kerascli.core import fingerprint as data_fingerprint
 from kerascli.core.config import CompareConfig  # noqa: F401  (the config this module takes)
 
 SCHEMA = "kerascli.compare/1"
@@ -75,8 +75,8 @@ def check_pair(cfg, warn=None):
     tcfg = cfg.train
     data.check_compatible(tcfg)
     dinfo = datasets.info(tcfg.dataset)
-    if not (tcfg.label or dinfo.needs_path):
-        baselines.resolve(cfg.baselines, cfg.model, dinfo.task, n_train=dinfo.n_train or 0,
+    if not (tcfg.data.label or dinfo.needs_path):
+        baselines.resolve(cfg.baselines or tcfg.spec.counterparts_for(dinfo.task), dinfo.task, n_train=dinfo.n_train or 0,
                           warn=warn)
     return dinfo
 
@@ -89,24 +89,14 @@ def load_dataset(cfg):
 def chosen_baselines(cfg, dataset, warn=None):
     """The baselines to run on ``dataset`` (validated against its task)."""
     from kerascli import baselines
-    return baselines.resolve(cfg.baselines, cfg.model, dataset.task,
+    return baselines.resolve(cfg.baselines or cfg.train.spec.counterparts_for(dataset.task),
+                             dataset.task,
                              n_train=len(dataset.x_train), warn=warn)
 
 
 def fingerprint(x_train, y_train, x_test, y_test):
-    """SHA-256 over the split's arrays (values, order, dtype and shape): equal fingerprints
-    mean the same rows in the same order on both sides of the split."""
-    import numpy as np
-
-    h = hashlib.sha256()
-    for a in (x_train, y_train, x_test, y_test):
-        if hasattr(a, "paths"):  # image files (a folder): which files, at which size
-            h.update(f"files{a.shape}".encode() + "\n".join(map(str, a.paths)).encode())
-            continue
-        a = np.ascontiguousarray(a)
-        h.update(f"{a.dtype.str}{a.shape}".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
+    """SHA-256 of the split (:func:`kerascli.core.fingerprint.of_split`, the one digest)."""
+    return data_fingerprint.of_split(x_train, y_train, x_test, y_test)["sha256"]
 
 
 # ---------------------------------------------------------------- running
@@ -121,7 +111,7 @@ def model_features(tcfg, dataset):
     from kerascli.datasets import TABULAR
 
     model = fit.build_model(tcfg, dataset)
-    extractor = models.get(tcfg.model).feature_extractor(model)
+    extractor = tcfg.spec.feature_extractor(model)
 
     def table(x):
         return np.asarray(metrics.predict_outputs(extractor, x, batch_size=64), dtype=np.float32)
@@ -173,11 +163,12 @@ def run_baseline(baseline, dataset, seed, *, n_jobs=None, split_of=None):
     Returns (Run, estimator description, what the parameter count counts).
     """
     import numpy as np
-    from kerascli import baselines
+    from kerascli import baselines, datasets
 
     pipeline = baselines.make(baseline, dataset.task, dataset.kind, seed=seed, n_jobs=n_jobs,
                               n_train=len(dataset.x_train),
-                              column_kinds=dataset.extra.get("column_kinds"))
+                              column_kinds=dataset.extra.get("column_kinds"),
+                              max_categories=datasets.MAX_CATEGORIES)
     x_train, y_train, x_test, y_test = (dataset.x_train, dataset.y_train, dataset.x_test,
                                         dataset.y_test)
     split = split_of or dataset
@@ -217,7 +208,7 @@ def compare(cfg, dataset=None, *, run_dir=None, log=None, warn=None, quiet=False
     chosen = chosen_baselines(cfg, dataset, warn=warn)
     # a model may give its baselines other inputs (transfer: the frozen base's features)
     baseline_data = dataset
-    if hasattr(models.get(cfg.model), "feature_extractor") and chosen:
+    if cfg.train.spec.overrides("feature_extractor") and chosen:
         log(f"computing the features {cfg.model} gives its baselines")
         baseline_data = model_features(cfg.train, dataset)
     keras_entry = Entry(name=f"keras:{cfg.model}", kind="keras", estimator=f"kerascli {cfg.model}",
@@ -250,39 +241,6 @@ def compare(cfg, dataset=None, *, run_dir=None, log=None, warn=None, quiet=False
 # ---------------------------------------------------------------- statistics
 
 ALPHA = 0.05  # a lead is "separable" when every seed pair's paired test gives p below this
-BOOTSTRAP_SAMPLES = 2000
-
-
-def mcnemar(y_true, pred_a, pred_b):
-    """Two-sided p-value of McNemar's exact test: do models a and b err on the same test rows
-    equally often? Only the rows where exactly one of them is right count."""
-    import numpy as np
-    from scipy.stats import binomtest
-
-    y_true = np.asarray(y_true).reshape(-1)
-    right_a = np.asarray(pred_a).reshape(-1) == y_true
-    right_b = np.asarray(pred_b).reshape(-1) == y_true
-    only_a, only_b = int(np.sum(right_a & ~right_b)), int(np.sum(~right_a & right_b))
-    if only_a + only_b == 0:
-        return 1.0
-    return float(binomtest(only_a, only_a + only_b, 0.5).pvalue)
-
-
-def paired_bootstrap(y_true, pred_a, pred_b, samples=BOOTSTRAP_SAMPLES, seed=0):
-    """Two-sided p-value that the RMSEs of a and b differ, by resampling the shared test rows
-    (the same rows for both models in each resample)."""
-    import numpy as np
-
-    y_true = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
-    err_a = ((np.asarray(pred_a, dtype=np.float64).reshape(y_true.shape) - y_true) ** 2).mean(1)
-    err_b = ((np.asarray(pred_b, dtype=np.float64).reshape(y_true.shape) - y_true) ** 2).mean(1)
-    rows = np.random.default_rng(seed).integers(0, len(y_true), (samples, len(y_true)))
-    diffs = np.sqrt(err_a[rows].mean(1)) - np.sqrt(err_b[rows].mean(1))
-    if not np.any(diffs):
-        return 1.0
-    share = min(np.mean(diffs <= 0), np.mean(diffs >= 0))
-    return float(min(1.0, 2 * share))
-
 
 
 def mean_std(values):
@@ -323,10 +281,15 @@ class CompareResult:
         """The best model by the mean primary metric, and whether its lead over the runner-up
         is separable from chance by a paired test on the shared test rows (McNemar's exact
         test for classification, a paired bootstrap of the RMSE difference for regression),
-        run for every seed pair: separated only when every seed's test says so."""
+        run for every seed pair: separated only when every seed's test says so. ``tied``
+        names every model whose mean equals the best's (the best included; one name when
+        there is no tie), so a three-way tie names all three."""
         ranked = self.ranking()
         best = ranked[0]
-        out = {"best": best.name, "runner_up": None, "metric": self.primary,
+        top = mean_std([r.metrics[self.primary] for r in best.runs])[0]
+        tied = [e.name for e in ranked
+                if mean_std([r.metrics[self.primary] for r in e.runs])[0] == top]
+        out = {"best": best.name, "tied": tied, "runner_up": None, "metric": self.primary,
                "difference": None, "spread": None, "separated": None, "test": None,
                "p_value": None, "p_values": None, "alpha": ALPHA}
         if len(ranked) < 2:
@@ -340,10 +303,11 @@ class CompareResult:
             return out  # no predictions kept: nothing to test
         if self.task == "classification":
             test = "McNemar's exact test"
-            p_values = [mcnemar(y_true, a.y_pred, b.y_pred) for a, b in zip(best.runs, second.runs)]
+            p_values = [metrics.mcnemar(y_true, a.y_pred, b.y_pred)
+                        for a, b in zip(best.runs, second.runs)]
         else:
             test = "paired bootstrap of the RMSE difference"
-            p_values = [paired_bootstrap(y_true, a.y_pred, b.y_pred)
+            p_values = [metrics.paired_bootstrap(y_true, a.y_pred, b.y_pred)
                         for a, b in zip(best.runs, second.runs)]
         out.update(test=test, p_values=p_values, p_value=max(p_values),
                    separated=bool(m1 != m2 and max(p_values) < ALPHA))
@@ -399,56 +363,3 @@ class CompareResult:
             "models": models, "verdict": verdict, "config": self.config.to_dict(),
             "versions": versions(),
         }
-
-
-# ---------------------------------------------------------------- plot
-
-
-def plot(result, path):
-    """A PNG: the primary metric per model as bars (± std over repeats) and, for
-    classification, each model's confusion matrix (first seed) side by side."""
-    import seaborn as sns
-    from kerascli import plots
-
-    plt = plots.pyplot()
-    doc = result.to_dict()
-    names = [m["name"] for m in doc["models"]]
-    metric = doc["primary_metric"]
-    means = [m["metrics"][metric]["mean"] for m in doc["models"]]
-    stds = [m["metrics"][metric]["std"] for m in doc["models"]]
-    matrices = result.confusion_matrices()
-    ncols = 1 + len(matrices)
-    fig, axes = plt.subplots(1, ncols, figsize=(4.5 * ncols + 1, 4.2), squeeze=False)
-    axes = axes[0]
-    sns.set_theme(style="whitegrid")
-    palette = ["#c44e52" if m["best"] else "#4c72b0" for m in doc["models"]]
-    ax = axes[0]
-    sns.barplot(x=names, y=means, hue=names, palette=palette, legend=False, ax=ax)
-    ax.errorbar(range(len(names)), means, yerr=stds, fmt="none", ecolor="black", capsize=4)
-    for i, v in enumerate(means):
-        ax.annotate(f"{v:.3f}", (i, v), ha="center", va="bottom", fontsize=8,
-                    xytext=(0, 3), textcoords="offset points")
-    label = plots.METRIC_LABELS.get(metric, metric)  # as the table spells it (RMSE)
-    ax.set_ylabel(label + (" (higher is better)" if doc["higher_is_better"] else
-                           " (lower is better)"))
-    from matplotlib.patches import Patch
-    best = next(m["name"] for m in doc["models"] if m["best"])
-    handles = [Patch(color="#c44e52", label=f"best by mean {label}: {best}"),
-               Patch(color="#4c72b0", label="the others")]
-    if doc["repeats"] > 1:
-        handles.append(ax.errorbar([], [], yerr=[], fmt="none", ecolor="black",
-                                   label=f"± std over {doc['repeats']} seeds"))
-    ax.legend(handles=handles, fontsize=8, loc="lower right" if doc["higher_is_better"]
-              else "upper right", framealpha=0.9)
-    ax.set_title(f"{doc['model']} vs baselines on {doc['dataset']['name']}"
-                 + (f" ({doc['repeats']} seeds)" if doc["repeats"] > 1 else ""))
-    ax.tick_params(axis="x", labelrotation=20)
-    labels = list(result.dataset.class_names or [])
-    for ax, (name, cm) in zip(axes[1:], matrices.items()):
-        sns.heatmap(cm, annot=len(cm) <= 12, fmt="d", cbar=False, cmap="Blues", ax=ax,
-                    xticklabels=labels or "auto", yticklabels=labels or "auto")
-        ax.set_title(name)
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-    fig.tight_layout()
-    return plots.save_figure(fig, path, dpi=100, bbox_inches=None)

@@ -78,3 +78,64 @@ def plot_confusion_matrix(y_true, y_pred, class_names, path, title=None):
     if title:
         ax.set_title(title)
     return save_figure(fig, path)
+
+
+def plot_comparison(result, path):
+    """A PNG: the primary metric per model as bars (± std over repeats) and, for
+    classification, each model's confusion matrix (first seed) side by side."""
+    import seaborn as sns
+
+    plt = pyplot()
+    doc = result.to_dict()
+    names = [m["name"] for m in doc["models"]]
+    metric = doc["primary_metric"]
+    means = [m["metrics"][metric]["mean"] for m in doc["models"]]
+    stds = [m["metrics"][metric]["std"] for m in doc["models"]]
+    matrices = result.confusion_matrices()
+    ncols = 1 + len(matrices)
+    bars_width = max(4.5, 1.3 * len(names))  # room for every model's name under its bar
+    fig, axes = plt.subplots(1, ncols, figsize=(bars_width + 4.5 * (ncols - 1) + 1, 4.2),
+                             squeeze=False, width_ratios=[bars_width] + [4.5] * (ncols - 1))
+    axes = axes[0]
+    sns.set_theme(style="whitegrid")
+    tied = doc["verdict"].get("tied") or [doc["verdict"]["best"]]
+    palette = ["#c44e52" if name in tied else "#4c72b0" for name in names]
+    ax = axes[0]
+    ticks = [_wrap_name(name) for name in names]  # "sklearn:\nlogistic-regression": no overlap
+    sns.barplot(x=ticks, y=means, hue=ticks, palette=palette, legend=False, ax=ax)
+    ax.errorbar(range(len(names)), means, yerr=stds, fmt="none", ecolor="black", capsize=4)
+    for i, v in enumerate(means):
+        ax.annotate(f"{v:.3f}", (i, v), ha="center", va="bottom", fontsize=8,
+                    xytext=(0, 3), textcoords="offset points")
+    label = METRIC_LABELS.get(metric, metric)  # as the table spells it (RMSE)
+    ax.set_ylabel(label + (" (higher is better)" if doc["higher_is_better"] else
+                           " (lower is better)"))
+    from matplotlib.patches import Patch
+    best = (", ".join(tied) + f" ({len(tied)}-way tie)") if len(tied) > 1 else tied[0]
+    handles = [Patch(color="#c44e52", label=f"best by mean {label}: {best}")]
+    if len(tied) < len(names):
+        handles.append(Patch(color="#4c72b0", label="the others"))
+    if doc["repeats"] > 1:
+        handles.append(ax.errorbar([], [], yerr=[], fmt="none", ecolor="black",
+                                   label=f"± std over {doc['repeats']} seeds"))
+    # under the panel, never over a bar
+    ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22),
+              framealpha=0.9, borderaxespad=0)
+    ax.set_title(f"{doc['model']} vs baselines on {doc['dataset']['name']}"
+                 + (f" ({doc['repeats']} seeds)" if doc["repeats"] > 1 else ""))
+    ax.tick_params(axis="x", labelsize=8)
+    labels = list(result.dataset.class_names or [])
+    for ax, (name, cm) in zip(axes[1:], matrices.items()):
+        sns.heatmap(cm, annot=len(cm) <= 12, fmt="d", cbar=False, cmap="Blues", ax=ax,
+                    xticklabels=labels or "auto", yticklabels=labels or "auto")
+        ax.set_title(name)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+    fig.tight_layout()
+    return save_figure(fig, path, dpi=100, bbox_inches="tight")  # the legend below too
+
+
+def _wrap_name(name):
+    """A model's name for a bar's tick: the kind on one line, the estimator below."""
+    kind, _, estimator = name.partition(":")
+    return f"{kind}:\n{estimator}" if estimator else name

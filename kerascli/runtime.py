@@ -1,4 +1,5 @@
-"""Importing TensorFlow/Keras quietly, seeding, and versions: the only place that does so.
+"""Importing TensorFlow/Keras quietly, seeding, and versions: where Keras is first imported
+(modules that train or load a model then use TensorFlow directly too, inside functions).
 
 Commands that train or load a model call :func:`keras_module`; nothing else in kerascli
 imports TensorFlow at module level, which keeps ``--help`` and ``datasets`` instant.

@@ -17,10 +17,10 @@ def load_model(path, unsafe=False):
     Raises :class:`DataError` with one line: not a model file, damaged, needs code (Lambda),
     or uses unknown custom objects.
     """
+    path = Path(path)
+    _check_hdf5(path)  # before TensorFlow's 4 s import: a file that is no model is said at once
     from kerascli.runtime import keras_module
     keras = keras_module()
-    path = Path(path)
-    _check_hdf5(path)
     try:
         return keras.models.load_model(str(path), compile=False, safe_mode=not unsafe)
     except Exception as exc:  # h5py/Keras raise many types; all mean "not loadable"

@@ -121,3 +121,16 @@ def write_csv(path, rows=12):
         lines.append(f"{i},{i * 0.5},{'red' if i % 2 else 'blue'},{'a' if i % 2 else 'b'}")
     Path(path).write_text("\n".join(lines) + "\n")
     return Path(path)
+
+
+# A PNG header declaring many pixels (a decompression bomb's), for predict's and serve's tests.
+def png_header(width, height):
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))

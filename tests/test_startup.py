@@ -49,3 +49,15 @@ def test_every_command_help_skips_heavy_imports(command):
     report = _probe([command, "--help"])
     assert report["exit"] == 0, report["out"]
     assert report["heavy"] == [], f"kerascli {command} --help imported {report['heavy']}"
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_a_file_that_is_no_model_is_refused_before_tensorflow_loads(tmp_path, command):
+    """`kerascli evaluate notes.h5` says "not an HDF5 file" without the 4 s TensorFlow import."""
+    path = tmp_path / "notamodel.h5"
+    path.write_text("not a model")
+    args = [command, str(path)] + ([str(path)] if command == "predict" else [])
+    report = _probe(args)
+    assert report["exit"] == 2, report["out"]
+    assert "not an HDF5 file" in report["out"]
+    assert "tensorflow" not in report["heavy"] and "keras" not in report["heavy"]

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 
-from kerascli.commands import options
+from kerascli.commands import configure, options
 from kerascli.commands.output import log, warn
 
 
 def make_command(info):
-    """The ``compare <model>`` command for one model's :class:`ModelInfo`."""
-    params = options.dataset_option(info) + options.network_options(info) + [
+    """The ``compare <model>`` command for one model's :class:`~kerascli.models.spec.ModelSpec`
+    (no --validation-split: the network fits exactly the baselines' rows)."""
+    params = options.dataset_option(info) + options.network_options(info, validation=False) + [
         click.Option(["--baseline", "baselines"], multiple=True, metavar="NAME",
                      help="A scikit-learn baseline to include (repeatable): logistic-regression, "
                           "linear-regression, random-forest, mlp, svm, knn. Default: the "
@@ -33,7 +34,13 @@ def make_command(info):
         _run(info, kwargs)
 
     return click.Command(info.name, callback=callback, params=params, short_help=info.summary,
-                         help=HELP.format(model=info.name))
+                         help=HELP.format(model=info.name, counterparts=_counterparts(info)))
+
+
+def _counterparts(spec):
+    """'logistic-regression and random-forest (classification)': from the model's spec."""
+    return "; ".join(f"{' and '.join(spec.counterparts_for(task))} ({task})"
+                     for task in sorted(spec.tasks))
 
 
 HELP = """Is the neural network better than the simple model? Train {model} and its
@@ -50,25 +57,24 @@ regression) gives p < 0.05 for every seed, else "not separable". The Keras model
 convergence: on a CSV or image folder (no measured epochs) it stops once its training loss
 stops improving (it holds out no validation rows, so it sees exactly the baselines' rows).
 
-Default baselines: logreg -> logistic-regression; linreg -> linear-regression; mlp ->
-mlp (MLPClassifier/MLPRegressor); cnn, alexnet, cifar -> logistic-regression and
-random-forest on flattened pixels. results.json, config.json, the plot (--plot) and the
+Default baselines for {model}: {counterparts} (images: on flattened pixels). results.json, config.json, the plot (--plot) and the
 first seed's Keras run (keras/model.h5) go to a new directory under --out.
 """
 
 
 def _run(info, kwargs):
-    from kerascli import artifacts, comparing
+    from kerascli import artifacts, comparing, plots
     from kerascli.core.config import CompareConfig
     from kerascli.core.session import session
     from kerascli.errors import UserError
 
     as_json, plot_file = kwargs.pop("as_json"), kwargs.pop("plot_file")
+    track = configure.track(kwargs)
     if plot_file is not None and plot_file.suffix.lower() != ".png":
         raise UserError(f"--plot-file {plot_file}: the file name must end in .png.")
     extra = {k: kwargs.pop(k) for k in ("baselines", "repeats", "n_jobs")}
-    kwargs["validation_split"] = 0.0  # the Keras model fits exactly the baselines' rows
-    cfg = CompareConfig(train=options.train_config(info, kwargs),
+    # the Keras model fits exactly the baselines' rows: no validation hold-out
+    cfg = CompareConfig(train=configure.train_config(info, kwargs, validation_split=0.0),
                         baselines=tuple(extra["baselines"]), repeats=extra["repeats"],
                         n_jobs=extra["n_jobs"], plot_file=plot_file and str(plot_file))
     comparing.check_pair(cfg)
@@ -91,19 +97,22 @@ def _run(info, kwargs):
         files = {"results": str(run_dir / "results.json"), "config": str(run_dir / "config.json"),
                  "keras_run": str(run_dir / "keras")}
         if cfg.train.plot or plot_file is not None:
-            files["plot"] = str(comparing.plot(result, run_dir / "comparison.png"))
+            files["plot"] = str(plots.plot_comparison(result, run_dir / "comparison.png"))
         if plot_file is not None:
-            files["plot_file"] = str(comparing.plot(result, plot_file))
+            files["plot_file"] = str(plots.plot_comparison(result, plot_file))
         doc.update(run_dir=str(run_dir), files=files)
         run_dir.write_json("results.json", doc)
         run_dir.complete()
+    track(run_dir.path)
 
     if as_json:
         from kerascli.commands.output import emit_json
         emit_json(doc)
         return
     _print_table(doc)
-    log(f"results: {files['results']}" + (f"; plot: {files['plot']}" if "plot" in files else ""))
+    plot = files.get("plot_file") or files.get("plot")  # the file asked for by name first
+    log(f"results: {files['results']}" + (f"; plot: {plot}" if plot else "")
+        + (f" (and {files['plot']})" if "plot_file" in files else ""))
 
 
 def _cell(stat, digits=4, repeats=1):
@@ -123,27 +132,28 @@ def _print_table(doc):
              f"{doc['split']['n_train']:,} training / {doc['split']['n_test']:,} test rows"
              + (f", {repeats} seeds (mean ± std)" if repeats > 1 else f", seed {doc['seeds'][0]}"))
     table = Table(title=title, title_justify="left")
-    table.add_column("model")
+    table.add_column("model", overflow="fold")
     for m in metrics:
         marker = " ↑" if m in ("accuracy", "macro_f1", "r2") else " ↓"
-        table.add_column(METRIC_LABELS.get(m, m) + marker, justify="right")
+        table.add_column(METRIC_LABELS.get(m, m) + marker, justify="right", overflow="fold")
     for name in ("train s", "predict s", "params"):
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", overflow="fold")
     table.add_column("best", justify="center")
+    tied = doc["verdict"].get("tied") or [doc["verdict"]["best"]]
     for m in doc["models"]:
         table.add_row(m["name"], *(_cell(m["metrics"][k], 4, repeats) for k in metrics),
                       _cell(m["train_seconds"], 2, repeats), _cell(m["predict_seconds"], 3, repeats),
-                      f"{m['n_params']:,}", "★" if m["best"] else "")
+                      f"{m['n_params']:,}", "★" if m["name"] in tied else "")
     console = stdout_console()
-    if not console.is_terminal:
-        console.width = max(console.width, 160)  # a pipe or file: do not fold the cells
     console.print(table)
     v = doc["verdict"]
     label = METRIC_LABELS.get(v["metric"], v["metric"])
     line = f"best by {label}: {v['best']}"
+    tied = v.get("tied") or [v["best"]]
     if v["runner_up"]:
         if not v["difference"]:
-            line = f"{label}: {v['best']} and {v['runner_up']} tie"
+            names = ", ".join(tied[:-1]) + f" and {tied[-1]}" if len(tied) > 1 else v["best"]
+            line = f"{label}: {names} tie"
         else:
             line += f"; ahead of {v['runner_up']} by {v['difference']:.4f}"
         if v.get("test"):

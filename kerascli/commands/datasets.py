@@ -37,7 +37,7 @@ def listing(options):
         info = module.INFO
         row = {"name": name, "kind": info.kind, "task": info.task, "summary": info.summary,
                "n_train": info.n_train, "n_test": info.n_test}
-        row.update(module.status(options) if hasattr(module, "status") else {})
+        row.update(datasets.status(name, options))
         rows.append(row)
     return rows, datasets.locations(options)
 
@@ -121,8 +121,22 @@ def _print_table(rows):
     console = stdout_console()
     console.print(table)
     console.print()
+    shown = {_short(row)[1] for row in rows}
+    legend = [text for word, text in CHECKSUM_WORDS if word in shown]
+    if legend:
+        console.print("checksum: " + "; ".join(legend) + ".", soft_wrap=True, markup=False)
     for line in notes:
         console.print(line, soft_wrap=True)
+
+
+# what the checksum column's short words mean (the legend line under the table)
+CHECKSUM_WORDS = (
+    ("official", "official = the files match the published sha256"),
+    ("DIFFERS", "DIFFERS = readable and valid, but not the official files (a re-packed or "
+                "edited copy: results will not match published ones; details below)"),
+    ("none", "none = no official per-file checksum exists to compare with (CIFAR-10's is "
+             "for the whole archive, checked at download)"),
+    ("-", "- = nothing to check (embedded, given by path, or not present)"))
 
 
 @command.command("download")
@@ -144,7 +158,7 @@ def download(ctx, name, data_dir, cache_dir, as_json):
         choices = [n for n in datasets.names() if hasattr(datasets.get(n), "download")]
         raise UserError(f"{name} has nothing to download; choose one of: {', '.join(choices)}.")
     options = _options(ctx, data_dir, cache_dir)
-    state = module.status(options) if hasattr(module, "status") else {}
+    state = datasets.status(name, options)
     if state.get("present") and state.get("valid"):  # already here: nothing to fetch (offline ok)
         where = f"{state['location']} ({state.get('found_in', '?')})"
         if as_json:

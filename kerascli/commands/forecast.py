@@ -1,16 +1,22 @@
 """``kerascli forecast [FILE]``: an LSTM forecast of a CSV series, set beside naive, drift and
-linear. The LSTM is ``train lstm``'s, with the same options (generated from models/lstm.py)."""
+linear. The network is ``train NAME``'s for the model that trains on series (models/lstm.py),
+with the same options (generated from its spec)."""
 from pathlib import Path
 
 import click
 
 from kerascli import models
-from kerascli.commands import options
+from kerascli.commands import configure, options
 from kerascli.commands.output import log, warn
 
 
+def _spec():
+    """The model forecast trains: the registry's model for series."""
+    return models.for_data("series")[0]
+
+
 def _params():
-    info = models.get("lstm").INFO
+    info = _spec()
     return ([click.Argument(["file"], required=False,
                             type=click.Path(dir_okay=False, path_type=Path))]
             + options.network_options(info) + options.forecast_options()
@@ -56,15 +62,14 @@ def _run(kwargs):
     from kerascli.core.rundir import RunDir
     from kerascli.core.session import session
 
-    info = models.get("lstm").INFO
-    given = options.given_options(kwargs)  # what the data may choose: what was not given
+    info = _spec()
+    given = configure.given_options(kwargs)  # what the data may choose: what was not given
     as_json, file, resumed = kwargs.pop("as_json"), kwargs.pop("file"), None
-    for k in ("backtest", "refit", "levels", "strategy_h", "baselines", "ensemble"):
-        if kwargs.get("resume") is not None:
-            kwargs.pop(k, None)
+    track = configure.track(kwargs)
     if kwargs.get("resume") is not None:
+        # the evaluation options given again must agree with the run's, like the others
         resumed, cfg = RunDir.reopen(kwargs["resume"], "forecast")
-        resume.check_no_conflict(cfg.train, options.given_options(kwargs), resumed.path)
+        resume.check_no_conflict(cfg, configure.given_options(kwargs), resumed.path)
     else:
         evaluation = {k: kwargs.pop(k) for k in ("backtest", "refit", "levels", "strategy_h",
                                                  "baselines", "ensemble")}
@@ -72,7 +77,7 @@ def _run(kwargs):
                                      for v in evaluation["levels"])
         evaluation["baselines"] = tuple(dict.fromkeys(evaluation["baselines"]))
         forecasting.check_baselines(evaluation["baselines"])  # before any data loads
-        cfg = ForecastConfig(train=options.train_config(
+        cfg = ForecastConfig(train=configure.train_config(
             info, kwargs, dataset=str(file) if file is not None else info.default_dataset),
             **evaluation)
 
@@ -81,7 +86,10 @@ def _run(kwargs):
         for note in series.notes:
             warn(f"{series.source}: {note}")
         described = series.describe()
-        log(f"series: {series.source}, column {series.column!r}, {len(series)} rows"
+        log(f"series: {series.source}, "
+            + (f"series {series.series_id!r} of column {series.series_column!r}, "
+               if series.series_id is not None else "")
+            + f"column {series.column!r}, {len(series)} rows"
             + (f" from {described['first_date']} to {described['last_date']}"
                if series.dates is not None else "")
             + (f", {series.frequency}" if series.frequency else "")
@@ -92,11 +100,11 @@ def _run(kwargs):
         if resumed is None:
             cfg, dataset = forecasting.choose_defaults(cfg, dataset, given)
             chosen = cfg.train
-            log(f"target {chosen.target}" + (" (lowest validation RMSE of a linear model among "
+            log(f"target {chosen.data.target}" + (" (lowest validation RMSE of a linear model among "
                                              + ", ".join(t for t, _ in cfg.target_scores) + ")"
                                              if cfg.target_scores else "")
                 + (f"; highway {'chosen on validation' if cfg.choose_highway else 'given'}"))
-            log(f"lags {chosen.lags}" + (" (lowest validation RMSE of a linear model among "
+            log(f"lags {chosen.data.lags}" + (" (lowest validation RMSE of a linear model among "
                                          + ", ".join(str(k) for k, _ in cfg.lag_scores) + ")"
                                          if cfg.lag_scores else "")
                 + f"; batch {chosen.batch_size}; up to {chosen.epochs} epochs"
@@ -116,6 +124,7 @@ def _run(kwargs):
         run_dir.write_json("metrics.json", payload)
         run_dir.save_model(result.model)  # last: saving .h5 alters the model
         run_dir.complete()
+    track(run_dir.path)
 
     if as_json:
         from kerascli.commands.output import emit_json
@@ -140,7 +149,7 @@ def _print_report(result, payload):
     split = payload["split"]
     w = result.windows
     folds = result.folds
-    title = (f"{result.series.source} · {result.series.column} · target {result.target} · "
+    title = (f"{result.series.source} · {result.series.name} · target {result.target} · "
              f"lags {w.lags} · horizon {w.horizon} · season {w.season} · "
              f"{split['n_test_windows']} test windows"
              + (f" from {split['test_start_date']}" if split["test_start_date"] else "")

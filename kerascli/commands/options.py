@@ -4,8 +4,12 @@ A command lists the groups it takes (:func:`training_options`, :func:`data_optio
 the same concept therefore has the same name, short form, type, environment variable and
 meaning on ``train``, ``compare`` and ``forecast`` (tests/commands/test_option_vocabulary.py
 walks every command and fails when two spell one concept differently). A model's own options
-(``--hidden``, ``--dropout`` ...) are generated from its file's ``INFO.params``. Old spellings
+(``--hidden``, ``--dropout`` ...) are generated from its spec's ``params`` (models/spec.py),
+each checked by that ``Param``'s own validator. Old spellings
 users may have in scripts stay as hidden aliases (``--column``, ``--param``).
+
+What the options a command received make (its TrainConfig) is
+:mod:`kerascli.commands.configure`'s job.
 
 Nothing here imports TensorFlow, Keras or NumPy: ``--help`` stays instant.
 """
@@ -13,47 +17,10 @@ from pathlib import Path
 
 import click
 
-from kerascli import models
+from kerascli import datasets, models
 from kerascli.core import config
-
-
-class CommaList(click.ParamType):
-    """Comma-separated values: ``256,128`` (positive integers) or ``a,b`` (column names)."""
-
-    def __init__(self, cast=str):
-        self.cast, self.name = cast, "INTS" if cast is int else "A,B,..."
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, tuple):
-            return value
-        try:
-            items = tuple(self.cast(v.strip()) for v in str(value).split(",") if v.strip())
-        except ValueError:
-            items = ()
-        if not items or (self.cast is int and min(items) < 1):
-            self.fail(f"{value!r}: give {'positive integers' if self.cast is int else 'names'} "
-                      "separated by commas, e.g. 256,128.", param, ctx)
-        return items
-
-
-class ImageSize(click.ParamType):
-    """``28`` or ``28x28`` (height x width)."""
-
-    name = "HxW"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, tuple):
-            return value
-        parts = str(value).lower().replace(",", "x").split("x")
-        try:
-            size = tuple(int(p) for p in parts)
-        except ValueError:
-            size = ()
-        if len(size) == 1:
-            size = size * 2
-        if len(size) != 2 or min(size) < 1:
-            self.fail(f"{value!r}: give a size such as 28 or 32x32.", param, ctx)
-        return size
+from kerascli.commands.types import (CommaList, ImageShape, ImageSize,  # noqa: F401
+                                     ParamValue, UploadLimit)
 
 
 OUT_DIR = click.Path(file_okay=False, path_type=Path)
@@ -61,9 +28,7 @@ OUT_DIR = click.Path(file_okay=False, path_type=Path)
 
 def _defaults_text(info, name):
     """'12; iris: 100': the model default and its per-dataset overrides, for --help."""
-    default = getattr(info, name, None)
-    if default is None:
-        default = next((p.default for p in info.params if p.name == name), None)
+    default = info.default(name)
     show = lambda v: ",".join(str(x) for x in v) if isinstance(v, tuple) else str(v)  # noqa: E731
     overrides = [f"{ds}: {show(o[name])}" for ds, o in info.per_dataset.items() if name in o]
     return f"{show(default)}; {', '.join(overrides)}" if overrides else show(default)
@@ -83,8 +48,9 @@ def dataset_option(info):
                               "images (one subfolder per class).")]
 
 
-def training_options(info=None):
-    """-e, -b, --lr, --optimizer (defaults: the model's, per dataset), --seed, --validation-split."""
+def training_options(info=None, validation=True):
+    """-e, -b, --lr, --optimizer (defaults: the model's, per dataset), --seed and, where the
+    command holds a validation part out, --validation-split."""
     return [
         click.Option(["-e", "--epochs"], type=click.IntRange(min=1),
                      help="Training epochs." + _default(info, "epochs")),
@@ -93,38 +59,50 @@ def training_options(info=None):
         click.Option(["--lr", "--learning-rate", "learning_rate"],
                      type=click.FloatRange(min=0, min_open=True),
                      help="Initial learning rate." + _default(info, "learning_rate")),
-        click.Option(["--optimizer"], type=click.Choice(models.OPTIMIZERS),
+        click.Option(["--optimizer"], type=click.Choice(models.spec.OPTIMIZERS),
                      help="Optimizer." + _default(info, "optimizer")),
         click.Option(["--seed"], type=int, default=42, show_default=True, envvar="KERASCLI_SEED",
                      show_envvar=True,
                      help="Random seed (weights, shuffling, dropout, validation split)."),
-        click.Option(["--validation-split"], type=click.FloatRange(0, 1, max_open=True),
-                     default=0.1, show_default=True,
-                     help="Fraction of the training part held out to watch overfitting (0: "
-                          "none; series: the latest windows)."),
-    ]
+    ] + ([click.Option(["--validation-split"], type=click.FloatRange(0, 1, max_open=True),
+                       default=0.1, show_default=True,
+                       help="Fraction of the training part held out to watch overfitting (0: "
+                            "none; series: the latest windows).")] if validation else [])
 
 
 def model_options(info):
-    """The model's own options, from its file's ``INFO.params``."""
+    """The model's own options, from its spec's ``params``."""
     opts = []
     for param in info.params:
-        types = {"int": click.IntRange(min=getattr(param, "minimum", 1)), "float": float, "str": str, "ints": CommaList(int),
-                 "choice": click.Choice(param.choices or ())}
-        opts.append(click.Option([f"--{param.name.replace('_', '-')}", param.name],
-                                 type=types[param.type], default=None,
-                                 help=f"{param.help}{_default(info, param.name)}"))
-    # the old spelling of compare (--param hidden=64,32), kept for scripts
-    opts.append(click.Option(["--param", "legacy_params"], multiple=True, hidden=True,
-                             metavar="NAME=VALUE"))
+        opts.append(click.Option([param.option, param.name], type=ParamValue(param, info.name),
+                                 default=None, help=f"{param.help}{_default(info, param.name)}"))
+    # --param NAME=VALUE: a model option by name (compare's old spelling, kept for scripts);
+    # tune's --param takes the same NAME with a range or choices
+    opts.append(click.Option(["--param", "param_texts"], multiple=True, metavar="NAME=VALUE",
+                             help="A model option by name, e.g. hidden=64,32 (the same as "
+                                  "--hidden 64,32). Repeatable."))
     return opts
 
 
+def out_option(help="Where the run directory is created."):
+    """-o/--out: the folder of run directories (KERASCLI_OUT), written or (runs) read."""
+    return [click.Option(["-o", "--out"], type=OUT_DIR, default=Path("runs"), show_default=True,
+                         envvar="KERASCLI_OUT", show_envvar=True, help=help)]
+
+
+def mlflow_option():
+    """--mlflow [URI]: also log the finished run to MLflow (kerascli.tracking); a bare
+    --mlflow means MLFLOW_TRACKING_URI, else MLflow's local default sqlite:///mlflow.db."""
+    return [click.Option(["--mlflow"], is_flag=False, flag_value="", default=None,
+                         metavar="[URI]",
+                         help="Also log parameters, per-epoch and test metrics and the files to "
+                              "MLflow: a tracking server (http://...) or a store URI; without "
+                              "one, MLFLOW_TRACKING_URI or sqlite:///mlflow.db. Needs "
+                              "pip install \"kerascli[mlflow]\".")]
+
+
 def output_options(plots="learning curves (and a confusion matrix)"):
-    return [
-        click.Option(["-o", "--out"], type=OUT_DIR, default=Path("runs"), show_default=True,
-                     envvar="KERASCLI_OUT", show_envvar=True,
-                     help="Where the run directory is created."),
+    return out_option() + [
         click.Option(["--plot/--no-plot"], default=False, show_default=True,
                      help=f"Save {plots} as PNG in the run directory."),
     ] + json_option()
@@ -146,13 +124,14 @@ def data_options():
 
 
 def table_options():
-    """--label, --features, --image-size, --test-size: how a table, folder or series is read."""
+    """--label, --features, --image-size, --image-shape, --test-size: how a table, folder or
+    series is read."""
     return [
         click.Option(["--label"], help="The target column of a CSV table (or Iris); for a "
                                        "series, the column to forecast (default: Close, Adj "
                                        "Close or the only numeric column)."),
         click.Option(["--column", "label_alias"], hidden=True),  # forecast's old spelling
-        click.Option(["--task"], type=click.Choice(config.TASKS),
+        click.Option(["--task"], type=click.Choice(datasets.TASKS),
                      help="CSV tables: what the label is, overriding the guess (a numeric label "
                           "with few distinct values reads as classes; a regression-only model "
                           "such as linreg always reads a numeric label as values)."),
@@ -161,6 +140,10 @@ def table_options():
                           "the label)."),
         click.Option(["--image-size"], type=ImageSize(),
                      help="Image folders: resize images to this size, e.g. 64 or 64x48."),
+        click.Option(["--image-shape"], type=ImageShape(),
+                     help="CSV tables of pixels: the image shape, e.g. 28,28 or 32,32,3 (the "
+                          "columns in row-major order, channels last). [default: pixel0.. "
+                          "columns of a square count, 784 -> 28,28]"),
         click.Option(["--strict"], is_flag=True, default=False,
                      help="Image folders: refuse a folder with files that cannot be decoded "
                           "(listing them all) instead of skipping them."),
@@ -197,6 +180,11 @@ def series_options():
         click.Option(["--covariates"], type=CommaList(),
                      help="Series: other columns fed to the model as lagged inputs (never "
                           "same-time values), comma-separated."),
+        click.Option(["--series-column"],
+                     help="Series: a long-format table's column of series ids (symbol,date,"
+                          "price); default: found when the dates repeat."),
+        click.Option(["--series", "series_id"], metavar="ID",
+                     help="Series: which series of a long-format table to read."),
     ]
 
 
@@ -251,6 +239,45 @@ def resume_option(command):
                               "its last completed epoch, with the options in its config.json.")]
 
 
+CONFIG_CARRIED = "kerascli.config_carried"  # ctx.meta key: --config's settings without an option
+
+
+def config_option():
+    """--config FILE: a train record (a run's config.json, tune's best.json) whose settings
+    become this command's defaults; options typed on the command line still win."""
+    def load(ctx, param, value):
+        if value is None:
+            return None
+        import json
+        from kerascli.errors import UserError
+        try:
+            cfg = config.from_dict(json.loads(Path(value).read_text(encoding="utf-8")), "train")
+        except (OSError, ValueError) as exc:  # UserError is a ValueError
+            message = str(exc) if isinstance(exc, UserError) else f"unreadable ({exc})"
+            raise click.BadParameter(f"{value}: {message}", ctx, param) from None
+        if cfg.model != ctx.command.name:
+            raise click.BadParameter(f"{value} trains {cfg.model!r}; use kerascli train "
+                                     f"{cfg.model} --config {value}.", ctx, param)
+        names = {p.name for p in ctx.command.params}
+        # settings still to choose from the data (tune.json's "auto": epochs by early
+        # stopping) stay unset, so they are chosen again as that run chose them
+        names -= set(cfg.auto)
+        defaults = {k: v for k, v in cfg.options().items() if k in names and v is not None}
+        ctx.default_map = {**(ctx.default_map or {}), **{
+            k: tuple(v) if isinstance(v, list) else v for k, v in defaults.items()}}
+        # chosen settings that no option carries: a run's early stopping (the patience it
+        # derived with its epochs), which train_config applies unless typed over
+        ctx.meta[CONFIG_CARRIED] = ({"patience": cfg.patience}
+                                    if cfg.patience is not None and not cfg.auto else {})
+        return value
+
+    return [click.Option(["--config"], type=click.Path(exists=True, dir_okay=False,
+                                                       path_type=Path),
+                         is_eager=True, expose_value=False, callback=load, metavar="FILE.json",
+                         help="Start from the settings in a config.json or tune's best.json "
+                              "(options given here win).")]
+
+
 def background_option():
     return [click.Option(["--background"], type=click.Choice(("dark", "light")),
                          help="Images: the training images' background (dark: light strokes on "
@@ -270,6 +297,12 @@ def unsafe_option():
                               "(Lambda layers). Only for files from a source you trust.")]
 
 
+def allow_incomplete_option():
+    return [click.Option(["--allow-incomplete"], is_flag=True,
+                         help="Use the model.h5 of a run marked INCOMPLETE (interrupted, "
+                              "diverged) anyway; without it such a run is refused.")]
+
+
 def serve_options():
     """--host, --port, --json-only, --max-upload-mb: how `kerascli serve` listens."""
     return [
@@ -282,22 +315,24 @@ def serve_options():
                      help="TCP port (0: any free port; the URL is printed)."),
         click.Option(["--json-only"], is_flag=True,
                      help="Serve only the JSON API (/predict, /model, /health), no web page."),
-        click.Option(["--max-upload-mb"], type=click.FloatRange(min=0, min_open=True),
+        click.Option(["--max-upload-mb"], type=UploadLimit(),
                      default=5, show_default=True,
                      help="Largest request body accepted; bigger ones get a 413 JSON error."),
     ]
 
 
-def network_options(info):
+def network_options(info, validation=True):
     """Everything that says how a network trains, for train/compare/forecast alike (a model
-    that reads only series has no image, feature or download options)."""
+    that reads only series has no image, feature or download options; ``validation``: the
+    command offers --validation-split)."""
     series_only = info is not None and set(info.accepts) == {"series"}
     table = table_options()
     if series_only:
-        table = [o for o in table if o.name not in ("features", "image_size", "strict", "task")]
-    opts = training_options(info) + output_options() + ([] if series_only else data_options())
+        table = [o for o in table
+                 if o.name not in ("features", "image_size", "image_shape", "strict", "task")]
+    opts = training_options(info, validation) + output_options() + ([] if series_only else data_options())
     opts += table + (series_options() if info is None or "series" in info.accepts else [])
-    opts += runtime_options()
+    opts += runtime_options() + mlflow_option()
     return opts + (model_options(info) if info is not None else [])
 
 
@@ -308,63 +343,6 @@ def use(*groups):
         f.__click_params__ = getattr(f, "__click_params__", []) + params[::-1]
         return f
     return decorate
-
-
-# ---------------------------------------------------------------- options -> TrainConfig
-
-TRAIN_FIELDS = ("validation_split", "seed", "out", "tensorboard", "plot", "label", "task",
-                "features",
-                "image_size", "strict", "data_dir", "cache_dir", "test_size", "lags", "horizon",
-                "target", "fill", "date_column", "season", "covariates", "strategy", "precision",
-                "jit")
-
-
-def model_params(info, kwargs):
-    """The model's own options from the command line (``--param`` pairs merged in)."""
-    from kerascli.errors import UserError
-
-    declared = {p.name: p for p in info.params}
-    params = {name: kwargs.pop(name) for name in declared}
-    for pair in kwargs.pop("legacy_params", ()) or ():
-        name, sep, text = pair.partition("=")
-        name = name.strip().replace("-", "_")
-        if not sep or name not in declared:
-            raise UserError(f"--param {pair}: give NAME=VALUE with NAME one of: "
-                            f"{', '.join(declared) or 'none'}.")
-        kind = declared[name].type
-        try:
-            params[name] = (CommaList(int).convert(text, None, None) if kind == "ints" else
-                            int(text) if kind == "int" else float(text) if kind == "float"
-                            else text)
-        except (ValueError, click.BadParameter):
-            raise UserError(f"--param {pair}: {name} takes "
-                            f"{'comma-separated integers' if kind == 'ints' else kind}.") from None
-    return {k: v for k, v in params.items() if v is not None}
-
-
-def train_config(info, kwargs, **overrides):
-    """The :class:`~kerascli.core.config.TrainConfig` the options in ``kwargs`` describe (the
-    options used are popped; the rest stay for the command)."""
-    if kwargs.get("label_alias") and not kwargs.get("label"):
-        kwargs["label"] = kwargs["label_alias"]
-    kwargs.pop("label_alias", None)
-    params = model_params(info, kwargs)
-    fields = {k: kwargs.pop(k) for k in TRAIN_FIELDS if k in kwargs}
-    fields.update(overrides)
-    dataset = fields.pop("dataset", None) or kwargs.pop("dataset", None)
-    return config.make_config(
-        info.name, dataset, epochs=kwargs.pop("epochs"),
-        batch_size=kwargs.pop("batch_size"), learning_rate=kwargs.pop("learning_rate"),
-        optimizer=kwargs.pop("optimizer"), params=params, **fields)
-
-
-def given_options(kwargs):
-    """The options the user typed (not defaults, not environment variables), by name."""
-    from click.core import ParameterSource
-
-    ctx = click.get_current_context()
-    return {name: value for name, value in kwargs.items()
-            if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
 
 
 class ModelGroup(click.Group):
@@ -381,4 +359,4 @@ class ModelGroup(click.Group):
     def get_command(self, ctx, name):
         if name not in models.names():
             return None
-        return self.make_command(models.get(name).INFO)
+        return self.make_command(models.get(name))

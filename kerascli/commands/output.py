@@ -9,9 +9,18 @@ import math
 import click
 
 
+UNBOUNDED_WIDTH = 100_000  # a pipe or a file: no screen to fit, so no cell is folded or cut
+
+
 def stdout_console():
+    """The console results are printed on. On a terminal, tables fit its width (cells fold
+    onto more lines); into a pipe or a file they keep their natural width, so nothing a
+    script reads is ever cut (rich would otherwise assume 80 columns and cut to '14…')."""
     from rich.console import Console
-    return Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = UNBOUNDED_WIDTH
+    return console
 
 
 def log(message):
@@ -57,7 +66,7 @@ def table(rows, columns=None, title=None):
     for col in columns:
         numeric = any(isinstance(r.get(col), (int, float)) and not isinstance(r.get(col), bool)
                       for r in rows)
-        result.add_column(str(col), justify="right" if numeric else "left")
+        result.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
     for row in rows:
         result.add_row(*(format_value(row.get(col)) for col in columns))
     return result

@@ -8,8 +8,8 @@ from kerascli.commands import options
 
 @click.command()
 @click.argument("model", metavar="MODEL", type=click.Path(path_type=Path))
-@options.use(options.serve_options(), options.unsafe_option())
-def command(model, host, port, json_only, max_upload_mb, unsafe):
+@options.use(options.serve_options(), options.unsafe_option(), options.allow_incomplete_option())
+def command(model, host, port, json_only, max_upload_mb, unsafe, allow_incomplete):
     """Serve a saved model: a page to draw on or fill in, and a JSON API.
 
     MODEL is a run directory made by `kerascli train` or a model.h5 file; it is loaded once
@@ -17,7 +17,9 @@ def command(model, host, port, json_only, max_upload_mb, unsafe):
     image models get a canvas to draw on (and an image drop), table models a form with one
     field per feature. POST /predict takes image or CSV files (multipart/form-data) or JSON
     rows ({"rows": [{feature: value}]}) and answers what `kerascli predict --json` prints;
-    GET /model shows the run's config and test metrics; GET /health. Ctrl-C stops it.
+    GET /model shows the run's config and test metrics; GET /health. Ctrl-C (or SIGTERM)
+    stops it cleanly, exit code 0, at any moment once the model has loaded. A run marked
+    INCOMPLETE (interrupted, diverged) is refused unless --allow-incomplete.
 
     \b
     Examples:
@@ -25,23 +27,28 @@ def command(model, host, port, json_only, max_upload_mb, unsafe):
       kerascli serve runs/logreg-iris-20250101-120000 --port 9000 --json-only
       curl -F file=@seven.png http://127.0.0.1:8000/predict
     """
-    from kerascli import inference, serving
+    from kerascli.serving import server
+    from kerascli.serving.app import make_app
+    from kerascli.serving.served_model import Served
+    from kerascli.inference.saved_run import load_run, tell
     from kerascli.commands.output import log, warn
 
-    serving.check_installed()
-    if not serving.is_loopback(host):
+    server.check_installed()
+    if not server.is_loopback(host):
         warn(f"--host {host}: the model and its API are reachable from the network, by anyone "
              "who can reach this machine.")
-    sock = serving.listen(host, port)  # first: a busy port is reported before the model loads
+    sock = server.listen(host, port)  # first: a busy port is reported before the model loads
     try:
-        run = inference.load_run(model, unsafe=unsafe)
-        served = serving.Served(run, str(model))
+        run = load_run(model, unsafe=unsafe, allow_incomplete=allow_incomplete)
+        tell(run, log)
+        served = Served(run, str(model))
         served.warm_up()
     except BaseException:
         sock.close()
         raise
-    app = serving.make_app(served, max_bytes=int(max_upload_mb * 2**20), page=not json_only)
-    log(f"serving {model} ({served.description['kind']} model) at {serving.url_of(sock)} "
-        "(Ctrl-C stops)")
-    serving.serve(app, sock)
+    app = make_app(served, max_bytes=int(max_upload_mb * 2**20), page=not json_only)
+    server.serve(app, sock, announce=lambda: log(
+        f"serving {model} ({served.description['kind']} model) at {server.url_of(sock)} "
+        "(Ctrl-C stops)"))
     log("stopped.")
+    server.exit_now(0)

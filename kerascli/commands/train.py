@@ -1,30 +1,27 @@
 """``kerascli train MODEL``: one subcommand per model, generated from the model registry.
 
-Listing models and building each subcommand's options reads only the models' ``INFO``
+Listing models and building each subcommand's options reads only the model specs
 (no Keras import), so ``kerascli train --help`` and ``kerascli train mlp --help`` are instant.
 """
 from pathlib import Path
 
 import click
 
-from kerascli.commands import options
+from kerascli.commands import configure, options
 from kerascli.commands.output import log, warn
 
 
 def make_command(info):
-    """The ``train <model>`` command for one model's :class:`ModelInfo`."""
+    """The ``train <model>`` command for one model's :class:`~kerascli.models.spec.ModelSpec`."""
     params = (options.dataset_option(info) + options.network_options(info)
-              + options.resume_option("train"))
+              + options.resume_option("train") + options.config_option())
 
     def callback(**kwargs):
         _run(info, kwargs)
 
     return click.Command(
         info.name, callback=callback, params=params, short_help=info.summary,
-        help=f"Train {info.name}: {info.summary}.\n\nAccepts: {', '.join(info.datasets)}"
-             f"{', CSV tables' if 'tabular' in info.accepts else ''}"
-             f"{', image folders' if 'image' in info.accepts else ''}"
-             f"{', CSV series' if 'series' in info.accepts else ''}. "
+        help=f"Train {info.name}: {info.summary}.\n\nAccepts: {info.accepts_text()}. "
              "Prints the model summary and progress on stderr, the test metrics and the run "
              "directory on stdout; writes model.h5, config.json, metrics.json and history.csv.")
 
@@ -37,15 +34,16 @@ def _run(info, kwargs):
     from kerascli.errors import UserError
 
     as_json = kwargs.pop("as_json")
+    track = configure.track(kwargs)
     resumed = None
     if kwargs.get("resume") is not None:
         resumed, cfg = RunDir.reopen(kwargs["resume"], "train")
         if cfg.model != info.name:
             raise UserError(f"--resume {resumed}: that run trained {cfg.model!r}, not "
                             f"{info.name!r}; use kerascli train {cfg.model} --resume {resumed}.")
-        resume.check_no_conflict(cfg, options.given_options(kwargs), resumed.path)
+        resume.check_no_conflict(cfg, configure.given_options(kwargs), resumed.path)
     else:
-        cfg = options.train_config(info, kwargs)
+        cfg = configure.train_config(info, kwargs)
     with session(f"train {info.name}", cfg, info.name, resumed=resumed, log=log) as (
             watch, dataset, run_dir):
         cfg = config.derive_from_data(cfg, len(dataset.x_train))  # a user's table or folder
@@ -57,22 +55,18 @@ def _run(info, kwargs):
         result = fit.train(cfg, dataset, run_dir=run_dir, callbacks=[watch.callback(cfg.epochs)])
     if result.convergence.get("note"):
         warn(result.convergence["note"])
+    track(result.run_dir)
     show_result(result, as_json)
 
 
 def show_result(result, as_json):
     from kerascli.commands.output import (emit_json, metrics_table, plural, print_table,
                                           stdout_console)
+    from kerascli.core import results
 
-    if as_json:
-        emit_json({"model": result.config.model, "dataset": result.dataset.get("name"),
-                   "task": result.dataset.get("task"), "metrics": result.metrics,
-                   "epochs_run": result.epochs_run, "convergence": result.convergence,
-                   "n_params": result.n_params,
-                   "train_seconds": round(result.train_seconds, 3),
-                   "predict_seconds": round(result.predict_seconds, 3),
-                   "run_dir": str(result.run_dir), "artifacts": result.artifacts,
-                   "config": result.config.to_dict()})
+    if as_json:  # metrics.json's record (core.results), and where the run went
+        emit_json({**results.metrics_record(result), "run_dir": str(result.run_dir),
+                   "artifacts": result.artifacts, "config": result.config.to_dict()})
         return
     console = stdout_console()
     title = (f"{result.config.model} on {result.dataset.get('name')}: test set "

@@ -10,14 +10,15 @@ with the same options make the same model from the same data.
 """
 import dataclasses
 import math
-from dataclasses import dataclass
-from pathlib import Path
-from typing import ClassVar, Optional
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Optional
 
 from kerascli import datasets, models
 from kerascli.errors import UserError
 
-SCHEMA_VERSION = 2  # of config.json; version 1 (no "command", train only) still reads
+# of config.json; version 1 (no "command", train only), 2 (no split_seed; the seed also in
+# "seed" and "load_options") and 3 (the data options flat beside the others) still read
+SCHEMA_VERSION = 4
 PRECISIONS = ("float32", "mixed")
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 TARGETS = ("auto", "levels", "returns", "diff", "sdiff", "sdiff-diff", "log-diff", "log-sdiff",
@@ -25,7 +26,8 @@ TARGETS = ("auto", "levels", "returns", "diff", "sdiff", "sdiff-diff", "log-diff
 FILLS = ("drop", "ffill", "interpolate")  # null cells of a series
 STRATEGIES_H = ("auto", "direct", "recursive")  # how the LSTM forecasts several steps
 MAX_REPEATS = 100
-TASKS = ("classification", "regression")  # --task: what a CSV table's label is
+# the data options' names: a TrainConfig's `data` fields (datasets.LoadOptions)
+DATA_OPTIONS = tuple(f.name for f in dataclasses.fields(datasets.LoadOptions))
 
 
 def _listify(value):
@@ -49,28 +51,14 @@ class TrainConfig:
     learning_rate: float
     optimizer: str = "adam"
     validation_split: float = 0.1  # held out of the training part to watch overfitting
-    seed: int = 42  # weights, shuffling, dropout, augmentation, validation split
+    seed: int = 42  # the run's: weights, shuffling, dropout, augmentation, validation split
     params: tuple = ()  # the model's own options as (name, value) pairs
     out: Optional[str] = "runs"
     tensorboard: Optional[str] = None
     plot: bool = False
-    # how the data is read (datasets.LoadOptions); None means the dataset's default
-    label: Optional[str] = None  # a table's target column, a series' value column
-    task: Optional[str] = None  # --task; None: a regression-only model's, else the guess
-    features: Optional[tuple] = None
-    image_size: Optional[tuple] = None
-    strict: bool = False  # image folders: refuse undecodable files instead of skipping them
-    data_dir: Optional[str] = None
-    cache_dir: Optional[str] = None
-    test_size: float = 0.2  # held out where a dataset has no official test set
-    # series: windows of `lags` values -> the next `horizon` (datasets/series.py)
-    lags: int = 20
-    horizon: int = 1
-    target: str = "auto"
-    fill: str = "drop"
-    date_column: Optional[str] = None
-    season: Optional[int] = None  # seasonal period; None: from the dates (monthly 12, ...)
-    covariates: Optional[tuple] = None  # other columns fed as lagged inputs
+    # how the data is found, read and split (--label, --image-size, --horizon, the split
+    # seed ...): one field per data option, written to config.json as its "data" section
+    data: datasets.LoadOptions = field(default_factory=datasets.LoadOptions)
     # how it runs (core.devices; the resolved values go to config.json "runtime")
     strategy: str = "auto"
     precision: str = "float32"  # float32 or mixed (GPU only)
@@ -79,39 +67,56 @@ class TrainConfig:
     # (derive_from_data), and early stopping after `patience` epochs without improvement
     auto: tuple = ()  # names still to derive: "batch_size", "epochs"
     patience: Optional[int] = None  # None: train all `epochs`
+    # the model's ModelSpec, resolved once here from `model` and handed to the core with the
+    # config (not written to config.json: `model` names it)
+    spec: Any = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self):
+        if self.spec is None or self.spec.name != self.model:
+            object.__setattr__(self, "spec", models.get(self.model))
 
     @property
     def params_dict(self):
         return dict(self.params)
 
-    def load_options(self):
-        """The :class:`kerascli.datasets.LoadOptions` this configuration reads data with."""
-        return datasets.LoadOptions(
-            data_dir=Path(self.data_dir) if self.data_dir else None,
-            cache_dir=Path(self.cache_dir) if self.cache_dir else None,
-            label=self.label, features=tuple(self.features) if self.features else None,
-            image_size=tuple(self.image_size) if self.image_size else None,
-            strict=self.strict, test_size=self.test_size, lags=self.lags, horizon=self.horizon,
-            target=self.target, fill=self.fill, date_column=self.date_column,
-            season=self.season,
-            covariates=tuple(self.covariates) if self.covariates else None)
+    def with_data(self, **changes):
+        """This configuration with some data options changed (``lags=30``)."""
+        return dataclasses.replace(self, data=dataclasses.replace(self.data, **changes))
 
     def to_dict(self):
-        fields = {k: _listify(v) for k, v in dataclasses.asdict(self).items() if k != "params"}
-        return fields | {"params": {k: _listify(v) for k, v in self.params}}
+        fields = {f.name: _listify(getattr(self, f.name)) for f in dataclasses.fields(self)
+                  if f.name not in ("params", "spec", "data")}
+        return fields | {"data": self.data.to_dict(),
+                         "params": {k: _listify(v) for k, v in self.params}}
+
+    def options(self):
+        """Option name -> recorded value, as the command line spells them: the run's own
+        settings, the data options and the model's, in one flat dict (JSON-ready)."""
+        own = self.to_dict()
+        data, params = own.pop("data"), own.pop("params")
+        return own | data | params
 
     @classmethod
     def from_dict(cls, stored):
+        """The config a :meth:`to_dict` wrote; also a version 1-3 config.json's, whose data
+        options stand flat beside the others (``"lags": 20`` rather than in ``"data"``)."""
         stored = dict(stored)
         params = tuple((k, _tuplify(v)) for k, v in (stored.pop("params", None) or {}).items())
-        known = {f.name for f in dataclasses.fields(cls)}
+        data = stored.pop("data", None)
+        data = datasets.LoadOptions.from_dict(data if isinstance(data, dict) else stored)
+        known = {f.name for f in dataclasses.fields(cls)} - {"spec", "data"}
         values = {k: _tuplify(v) for k, v in stored.items() if k in known}
         try:
-            cfg = cls(params=params, **values)
+            cfg = cls(params=params, data=data, **values)
         except TypeError as exc:
             raise UserError(f"config.json does not describe a {cls.COMMAND} run ({exc}).") from None
         validate(cfg)
         return cfg
+
+    def check_params(self):
+        """The recorded model options, checked by the model's one validator (a hand-edited
+        config.json must not reach ``build`` as a TypeError)."""
+        return dataclasses.replace(self, params=self.spec.check_params(self.params_dict))
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,7 @@ class ForecastConfig:
     lag_scores: tuple = ()  # (lags, validation RMSE) pairs when forecast chose --lags
     target_scores: tuple = ()  # (target, validation RMSE) pairs when forecast chose --target
     choose_highway: bool = False  # train the LSTM with and without --highway, keep the better
+    strategy_used: Optional[str] = None  # direct or recursive: what the saved model does
 
     def __post_init__(self):
         if self.backtest < 1:
@@ -197,7 +203,7 @@ class ForecastConfig:
                 "early_stopping": self.early_stopping,
                 "lag_scores": [list(p) for p in self.lag_scores],
                 "target_scores": [list(p) for p in self.target_scores],
-                "choose_highway": self.choose_highway}
+                "choose_highway": self.choose_highway, "strategy_used": self.strategy_used}
 
     @classmethod
     def from_dict(cls, stored):
@@ -210,7 +216,8 @@ class ForecastConfig:
                    early_stopping=stored.get("early_stopping"),
                    lag_scores=tuple(tuple(p) for p in stored.get("lag_scores") or ()),
                    target_scores=tuple(tuple(p) for p in stored.get("target_scores") or ()),
-                   choose_highway=bool(stored.get("choose_highway")))
+                   choose_highway=bool(stored.get("choose_highway")),
+                   strategy_used=stored.get("strategy_used"))
 
 
 CONFIGS = {c.COMMAND: c for c in (TrainConfig, CompareConfig, ForecastConfig)}
@@ -242,87 +249,94 @@ def from_dict(record, command=None):
 
 # ---------------------------------------------------------------- making a TrainConfig
 
+# what make_config takes by name: the dataset, a TrainConfig's settings and the data options
+# (each command-line option of these names fills its field)
+OPTION_NAMES = frozenset({f.name for f in dataclasses.fields(TrainConfig)}
+                         - {"model", "params", "spec", "data"}) | frozenset(DATA_OPTIONS)
+
 def make_config(model, dataset=None, *, epochs=None, batch_size=None, learning_rate=None,
                 optimizer=None, params=None, **options):
     """A validated :class:`TrainConfig`; ``None`` means the model's default for that dataset.
 
-    Defaults come from the model's ``INFO`` overridden by ``INFO.per_dataset[dataset]``
-    (training settings and model params alike); the model's default dataset also brings its
+    ``model``: a :class:`~kerascli.models.spec.ModelSpec` (or its name). Defaults are the
+    spec's (:meth:`~kerascli.models.spec.ModelSpec.default`: an option's recipe, then the
+    dataset's, then the model's); the model's default dataset also brings its
     ``dataset_options`` (linreg: Iris ``label``/``features``) unless label/features are given.
-    ``options`` are the remaining :class:`TrainConfig` fields (seed, out, plot, ...); a None
-    value means the field's default.
+    ``options`` are the remaining :class:`TrainConfig` fields (seed, out, plot, ...) and the
+    data options by their :class:`~kerascli.datasets.LoadOptions` names (label, lags, ...);
+    a None value means the field's default.
     """
-    module = models.get(model)
-    info = module.INFO
-    dataset = dataset or info.default_dataset
-    per_dataset = info.per_dataset.get(datasets.resolve(dataset)[0], {})
+    spec = models.get(model)  # a spec passes through: the commands resolved it
+    dataset = dataset or spec.default_dataset
+    registry_name = datasets.resolve(dataset)[0]
+    per_dataset = spec.per_dataset.get(registry_name, {})
     options = {k: v for k, v in options.items() if v is not None or k == "jit"}
-
-    declared = {p.name: p for p in info.params}
-    given_params = dict(params or {})
-    unknown = sorted(set(given_params) - set(declared))
-    if unknown:
-        raise UserError(f"model {model!r} has no option {unknown[0]!r}; its options are: "
-                        f"{', '.join(declared) or 'none'}.")
-    resolved_params = []
-    for name, param in declared.items():
-        value = given_params.get(name)
-        if value is None:
-            value = per_dataset.get(name, param.default)
-        resolved_params.append((name, check_param(model, param, value)))
+    # the data options by their LoadOptions names (label=, lags=, split_seed= ...)
+    data = {k: options.pop(k) for k in DATA_OPTIONS if k in options}
+    resolved_params = spec.check_params(dict(params or {}), registry_name)
     # a model's recipe may bring its own training defaults (cifar --recipe fast)
-    recipe_defaults = (module.training_defaults(dict(resolved_params))
-                       if hasattr(module, "training_defaults") else {})
+    recipe_defaults = spec.training_defaults(dict(resolved_params))
 
     def pick(name, given):
-        if given is not None:
-            return given
-        return recipe_defaults.get(name, per_dataset.get(name, getattr(info, name)))
+        return given if given is not None else spec.default(name, registry_name, resolved_params)
 
     # a user's CSV table or image folder has no measured defaults: the batch size and the
     # number of epochs come from its size once loaded (derive_from_data), with early stopping
-    if user_data(model, dataset):
+    if user_data(spec, dataset):
         options.setdefault("auto", tuple(
             name for name, given in (("batch_size", batch_size), ("epochs", epochs))
             if given is None and name not in recipe_defaults and name not in per_dataset))
 
-    if dataset == info.default_dataset and not options.get("label") and not options.get("features"):
-        for key, value in info.dataset_options.items():
-            options.setdefault(key, value)
-    for key in ("features", "image_size"):
-        if options.get(key) is not None:
-            options[key] = tuple(options[key])
-    for key in ("out", "tensorboard", "data_dir", "cache_dir"):
+    if dataset == spec.default_dataset and not data.get("label") and not data.get("features"):
+        data = {**spec.dataset_options, **data}
+    for key in ("out", "tensorboard"):
         if options.get(key) is not None:
             options[key] = str(options[key])
-    cfg = TrainConfig(model=model, dataset=str(dataset), epochs=int(pick("epochs", epochs)),
+    cfg = TrainConfig(model=spec.name, dataset=str(dataset), epochs=int(pick("epochs", epochs)),
                       batch_size=int(pick("batch_size", batch_size)),
                       learning_rate=float(pick("learning_rate", learning_rate)),
                       optimizer=pick("optimizer", optimizer), params=tuple(resolved_params),
-                      **options)
+                      data=datasets.LoadOptions.make(**data), spec=spec, **options)
     validate(cfg)
     return cfg
 
 
-def user_data(model, dataset):
+def user_data(spec, dataset):
     """True for a CSV table or an image folder given by path (not a series, not a registry
     dataset): data without measured defaults."""
     name = datasets.resolve(str(dataset))[0]
-    accepts = models.get(model).INFO.accepts
+    accepts = spec.accepts
     return (name == "csv" and datasets.TABULAR in accepts) or name == "images"
 
 
-# Data-derived defaults (derive_from_data). An epoch of at least MIN_STEPS_PER_EPOCH gradient
-# steps, a batch no larger than the model's default; at most MAX_STEPS steps in all (and
-# between the model's default epochs and MAX_EPOCHS), stopped early after PATIENCE_STEPS steps
-# (PATIENCE_EPOCHS bounds) without a better loss: houses.csv (240 rows) went from 40 steps
-# and 7% accuracy to convergence with these.
+# The training budget from the data's size (:func:`budget`). An epoch of at least
+# MIN_STEPS_PER_EPOCH gradient steps, a batch no larger than the model's default; at most
+# `max_steps` steps in all (and between the model's default epochs and `max_epochs`), stopped
+# early after PATIENCE_STEPS steps (PATIENCE_EPOCHS bounds) without a better loss. Caps per
+# kind of data, each measured: tables and folders, houses.csv (240 rows) went from 40 steps
+# and 7% accuracy to convergence; series, benchmarks/forecast.py (forecasting/defaults.py).
 MIN_STEPS_PER_EPOCH = 16
 MIN_BATCH = 8
-MAX_STEPS = 20_000
-MAX_EPOCHS = 1_000
 PATIENCE_STEPS = 300
 PATIENCE_EPOCHS = (5, 25)
+MAX_STEPS = {"table": 20_000, "series": 4_000}
+MAX_EPOCHS = {"table": 1_000, "series": 500}
+
+
+def budget(n_fit, batch_cap, min_epochs, *, batch_size=None, data="table"):
+    """(batch size, epochs, patience) for ``n_fit`` training examples: the largest power-of-two
+    batch from MIN_BATCH up to ``batch_cap`` that leaves MIN_STEPS_PER_EPOCH steps an epoch
+    (``batch_size``: the one given), as many epochs as ``data``'s step cap allows (at least
+    ``min_epochs``) and the patience in epochs of PATIENCE_STEPS steps."""
+    batch = batch_size
+    if batch is None:
+        batch = MIN_BATCH
+        while batch * 2 <= min(batch_cap, n_fit / MIN_STEPS_PER_EPOCH):
+            batch *= 2
+    steps = math.ceil(max(1, n_fit) / batch)
+    epochs = min(MAX_EPOCHS[data], max(min_epochs, math.ceil(MAX_STEPS[data] / steps)))
+    low, high = PATIENCE_EPOCHS
+    return batch, epochs, min(high, max(low, math.ceil(PATIENCE_STEPS / steps)))
 
 
 def derive_from_data(cfg, n_train):
@@ -330,65 +344,41 @@ def derive_from_data(cfg, n_train):
     examples (before the validation hold-out), and ``patience`` set when the epochs were."""
     if not cfg.auto:
         return cfg
-    info = models.get(cfg.model).INFO
     n_fit = max(1, int(n_train * (1 - cfg.validation_split)))
-    batch_size = cfg.batch_size
-    if "batch_size" in cfg.auto:
-        batch_size = MIN_BATCH
-        while batch_size * 2 <= min(info.batch_size, n_fit / MIN_STEPS_PER_EPOCH):
-            batch_size *= 2
-    steps = math.ceil(n_fit / batch_size)
+    batch_size, epochs, patience = budget(
+        n_fit, cfg.spec.batch_size, cfg.epochs,
+        batch_size=None if "batch_size" in cfg.auto else cfg.batch_size)
     changes = {"batch_size": batch_size, "auto": ()}
     if "epochs" in cfg.auto:
-        changes["epochs"] = min(MAX_EPOCHS, max(cfg.epochs, math.ceil(MAX_STEPS / steps)))
-        low, high = PATIENCE_EPOCHS
-        changes["patience"] = min(high, max(low, math.ceil(PATIENCE_STEPS / steps)))
+        changes.update(epochs=epochs, patience=patience)
     return dataclasses.replace(cfg, **changes)
-
-
-def check_param(model, param, value):
-    """A model option's value, typed and range-checked (one line naming the option)."""
-    option = f"--{param.name.replace('_', '-')}"
-    if param.type == "ints":
-        value = tuple(int(v) for v in value)
-        if not value or min(value) < 1:
-            raise UserError(f"{option}: give positive layer sizes such as 256,128 (model {model}).")
-    elif param.type == "int":
-        value = int(value)
-        lowest = getattr(param, "minimum", 1)
-        if value < lowest:
-            raise UserError(f"{option} {value}: must be at least {lowest} (model {model}).")
-    elif param.type == "float":
-        value = float(value)
-        if param.name == "dropout" and not 0 <= value < 1:
-            raise UserError(f"{option} {value}: a dropout rate is in [0, 1).")
-    elif param.type == "choice" and value not in param.choices:
-        raise UserError(f"{option} {value!r}: choose one of {', '.join(param.choices)}.")
-    return value
 
 
 def validate(cfg):
     """Refuse option values that cannot work, before any data loads."""
-    if cfg.season is not None and cfg.season < 1:
-        raise UserError(f"--season {cfg.season}: must be at least 1 (1: no seasonality).")
-    for name in ("epochs", "batch_size", "lags", "horizon"):
-        if getattr(cfg, name) < 1:
-            raise UserError(f"--{name.replace('_', '-')} {getattr(cfg, name)}: must be at least 1.")
+    data = cfg.data
+    if data.season is not None and data.season < 1:
+        raise UserError(f"--season {data.season}: must be at least 1 (1: no seasonality).")
+    for name, value in (("epochs", cfg.epochs), ("batch_size", cfg.batch_size),
+                        ("lags", data.lags), ("horizon", data.horizon)):
+        if value < 1:
+            raise UserError(f"--{name.replace('_', '-')} {value}: must be at least 1.")
     if not cfg.learning_rate > 0 or not math.isfinite(cfg.learning_rate):
         raise UserError(f"--learning-rate {cfg.learning_rate}: must be a positive number.")
-    if cfg.optimizer not in models.OPTIMIZERS:
+    if cfg.optimizer not in models.spec.OPTIMIZERS:
         raise UserError(f"--optimizer {cfg.optimizer!r}: choose one of "
-                        f"{', '.join(models.OPTIMIZERS)}.")
+                        f"{', '.join(models.spec.OPTIMIZERS)}.")
     if not 0 <= cfg.validation_split < 1:
         raise UserError(f"--validation-split {cfg.validation_split}: must be in [0, 1).")
-    if not 0 < cfg.test_size < 1:
-        raise UserError(f"--test-size {cfg.test_size}: must be between 0 and 1, e.g. 0.2.")
-    if cfg.task is not None and cfg.task not in TASKS:
-        raise UserError(f"--task {cfg.task!r}: choose one of {', '.join(TASKS)}.")
-    for name, choices in (("strategy", STRATEGIES), ("precision", PRECISIONS),
-                          ("target", TARGETS), ("fill", FILLS)):
-        if getattr(cfg, name) not in choices:
-            raise UserError(f"--{name} {getattr(cfg, name)!r}: choose one of {', '.join(choices)}.")
+    if not 0 < data.test_size < 1:
+        raise UserError(f"--test-size {data.test_size}: must be between 0 and 1, e.g. 0.2.")
+    if data.task is not None and data.task not in datasets.TASKS:
+        raise UserError(f"--task {data.task!r}: choose one of {', '.join(datasets.TASKS)}.")
+    for name, value, choices in (("strategy", cfg.strategy, STRATEGIES),
+                                 ("precision", cfg.precision, PRECISIONS),
+                                 ("target", data.target, TARGETS), ("fill", data.fill, FILLS)):
+        if value not in choices:
+            raise UserError(f"--{name} {value!r}: choose one of {', '.join(choices)}.")
     if cfg.jit and cfg.strategy == "multiworker":
         raise UserError("--jit: not available with --strategy multiworker (its custom training "
                         "step runs without XLA); drop --jit.")

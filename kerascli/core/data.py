@@ -2,7 +2,7 @@
 model can take it, and the validation hold-out."""
 import dataclasses
 
-from kerascli import datasets, models
+from kerascli import datasets
 from kerascli.errors import UserError
 
 
@@ -13,7 +13,7 @@ def resolve_dataset(cfg):
     (lstm): then it is read as a ``series`` (windows of the CSV's numeric column).
     """
     name, path = datasets.resolve(cfg.dataset)
-    accepts = models.get(cfg.model).INFO.accepts
+    accepts = cfg.spec.accepts
     if name == "csv" and datasets.TABULAR not in accepts and datasets.SERIES in accepts:
         name = "series"
     return name, path
@@ -21,37 +21,41 @@ def resolve_dataset(cfg):
 
 def check_compatible(cfg):
     """Refuse a model/dataset pair that cannot work, without loading any data."""
-    name, _ = resolve_dataset(cfg)
-    models.check_compatible(cfg.model, datasets.get(name).INFO)
+    name, path = resolve_dataset(cfg)
+    module = datasets.get(name)
+    info = module.INFO
+    if path is not None and hasattr(module, "describe"):  # a CSV of pixels is images
+        info = module.describe(path, dataclasses.replace(cfg.data, path=path))
+    cfg.spec.check_compatible(info)
 
 
 def load_data(cfg):
     """Check the model/dataset pair, then load the dataset ``cfg`` names."""
     check_compatible(cfg)
     name, path = resolve_dataset(cfg)
-    options = cfg.load_options()
+    options = cfg.data
     if path is not None:
         options = dataclasses.replace(options, path=path)
     dataset = apply_task(cfg, datasets.get(name).load(options))
-    check_task(cfg.model, dataset)
+    cfg.spec.check_task(dataset)
     return dataset
 
 
 def apply_task(cfg, dataset):
-    """A table's label read as ``cfg.task`` (``--task``), or as values for a regression-only
+    """A table's label read as ``cfg.data.task`` (``--task``), or as values for a regression-only
     model (linreg on a numeric label with few distinct values is still a regression): the
     loaders guess classes for a numeric label with few distinct values."""
     import numpy as np
 
-    tasks = models.get(cfg.model).INFO.tasks
-    wanted = cfg.task or (datasets.REGRESSION if set(tasks) == {datasets.REGRESSION} else None)
+    tasks = cfg.spec.tasks
+    wanted = cfg.data.task or (datasets.REGRESSION if set(tasks) == {datasets.REGRESSION} else None)
     if wanted is None or wanted == dataset.task or dataset.kind != datasets.TABULAR:
         return dataset
     if wanted == datasets.REGRESSION:
         try:
             values = np.array([float(c) for c in dataset.class_names], dtype=np.float32)
         except (TypeError, ValueError):
-            raise UserError(f"label {cfg.label!r} of {dataset.name!r} is not numeric "
+            raise UserError(f"label {cfg.data.label!r} of {dataset.name!r} is not numeric "
                             f"({dataset.class_names[0]!r}): it cannot be a regression target; "
                             "choose a numeric column with --label.") from None
         return dataclasses.replace(
@@ -61,7 +65,7 @@ def apply_task(cfg, dataset):
     y_train, y_test = np.asarray(dataset.y_train), np.asarray(dataset.y_test)
     classes = np.unique(np.concatenate([y_train.reshape(-1), y_test.reshape(-1)]))
     if len(classes) > MAX_CLASSES:
-        raise UserError(f"--task classification: label {cfg.label!r} of {dataset.name!r} has "
+        raise UserError(f"--task classification: label {cfg.data.label!r} of {dataset.name!r} has "
                         f"{len(classes):,} distinct values; at most {MAX_CLASSES} classes.")
     names = tuple(f"{v:g}" for v in classes)
     return dataclasses.replace(dataset, task=wanted, class_names=names,
@@ -69,16 +73,7 @@ def apply_task(cfg, dataset):
                                y_test=np.searchsorted(classes, y_test).astype(np.int64))
 
 
-MAX_CLASSES = 100
-
-
-def check_task(model, dataset):
-    info = models.get(model).INFO
-    if dataset.task not in info.tasks:
-        hint = (" choose a numeric target with --label" if datasets.REGRESSION in info.tasks
-                else " choose a class column with --label")
-        raise UserError(f"model {model!r} does {' and '.join(sorted(info.tasks))}, but dataset "
-                        f"{dataset.name!r} is a {dataset.task} task;{hint}.")
+MAX_CLASSES = datasets.MAX_CLASSES  # the table reader's: one limit on classes
 
 
 def validation_split(dataset, fraction, seed):

@@ -8,7 +8,7 @@ from typing import Any
 
 from kerascli.errors import UserError
 
-# fit() is fed from a tf.data pipeline (core.pipeline.from_arrays) rather than NumPy
+# fit() is fed from a tf.data pipeline (core.tfdata.from_arrays) rather than NumPy
 # arrays where that measured faster: benchmarks/pipeline.py, benchmarks/RESULTS.md
 TF_DATA_FEED = True
 # training steps per graph call: fewer Python round trips for small models (mlp on MNIST:

@@ -34,17 +34,27 @@ def of_path(path):
     return {"kind": "file", "size": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
-def of_arrays(dataset):
-    """{"kind": "arrays", "size": bytes, "sha256": hex} of a dataset's train and test arrays."""
+def of_split(x_train, y_train, x_test, y_test):
+    """{"kind": "arrays", "size": bytes, "sha256": hex} over a split's arrays (values, order,
+    dtype and shape; image files of a folder: which files, at which size): equal digests mean
+    the same rows in the same order on both sides of the split (compare's "same split")."""
     import numpy as np
 
     digest, size = hashlib.sha256(), 0
-    for a in (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test):
+    for a in (x_train, y_train, x_test, y_test):
+        if hasattr(a, "paths"):  # image files (a folder), not decoded
+            digest.update(f"files{a.shape}".encode() + "\n".join(map(str, a.paths)).encode())
+            continue
         a = np.ascontiguousarray(a)
         digest.update(f"{a.dtype.str}{a.shape}".encode())
         digest.update(a.tobytes())
         size += a.nbytes
     return {"kind": "arrays", "size": size, "sha256": digest.hexdigest()}
+
+
+def of_arrays(dataset):
+    """:func:`of_split` of a dataset's train and test parts."""
+    return of_split(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
 
 
 def record(path, dataset):
@@ -61,3 +71,19 @@ def difference(recorded, current):
     if recorded.get("size") != current.get("size"):
         return f"{recorded['size']:,} bytes at training, {current['size']:,} now"
     return "same size, other contents (SHA-256 differs)"
+
+
+def of_test_rows(x_test, y_test):
+    """SHA-256 of the test rows (inputs and labels, in order; image files by path): two runs
+    with equal ones were scored on the same rows, so their predictions pair up row by row."""
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for a in (x_test, y_test):
+        if hasattr(a, "paths"):  # image files streamed from a folder
+            digest.update(f"files{a.shape}".encode() + "\n".join(map(str, a.paths)).encode())
+            continue
+        a = np.ascontiguousarray(a)
+        digest.update(f"{a.dtype.str}{a.shape}".encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()

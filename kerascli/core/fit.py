@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from kerascli import datasets, models
-from kerascli.core import config, convergence, data, devices, fingerprint, metrics as metrics_mod
+from kerascli.core import config, convergence, data, devices, metrics as metrics_mod, results
 from kerascli.core.config import TrainConfig
 from kerascli.core.rundir import RunDir
 from kerascli.errors import Diverged
@@ -81,11 +81,11 @@ def scaling_layers(dataset, x_fit, y_fit):
     if dataset.extra.get("column_kinds"):
         from kerascli.models.layers import TableEncoder
         pre = [TableEncoder.adapted(x_fit, dataset.feature_names, dataset.extra["column_kinds"],
-                                    name="encode_columns")]
+                                    datasets.MAX_CATEGORIES, name="encode_columns")]
     else:
-        x = np.asarray(x_fit, dtype=np.float64)
-        pre = [keras.layers.Normalization(mean=x.mean(axis=0).tolist(),
-                                          variance=x.var(axis=0).tolist(),
+        from kerascli.models.layers import moments  # variance floored by the column's range
+        mean, variance = moments(np.asarray(x_fit, dtype=np.float64))
+        pre = [keras.layers.Normalization(mean=mean, variance=variance,
                                           name="standardize_features")]
     post = []
     if dataset.task == REGRESSION and np.ndim(y_fit) == 1:
@@ -99,7 +99,7 @@ def scaling_layers(dataset, x_fit, y_fit):
 def build_model(cfg, dataset, x_fit=None, y_fit=None):
     """The model ``cfg`` names, with scaling fitted on ``x_fit``/``y_fit`` (default: the
     dataset's whole training part)."""
-    module = models.get(cfg.model)
+    spec = cfg.spec
     x_fit = dataset.x_train if x_fit is None else x_fit
     y_fit = dataset.y_train if y_fit is None else y_fit
     pre, post = scaling_layers(dataset, x_fit, y_fit)
@@ -115,14 +115,13 @@ def build_model(cfg, dataset, x_fit=None, y_fit=None):
     if pre and hasattr(pre[0], "output_width"):  # a TableEncoder: raw text rows in
         from kerascli.runtime import keras_module
         keras = keras_module()
-        body = module.build((pre[0].output_width,), dataset.task, n_outputs, **cfg.params_dict,
-                            postprocess=post)
+        body = spec.build((pre[0].output_width,), dataset.task, n_outputs,
+                          **spec.build_options(cfg.params), postprocess=post)
         return keras.Sequential([keras.Input(shape=tuple(dataset.input_shape), dtype="string"),
                                  pre[0], *body.layers], name=body.name)
-    model = module.build(tuple(dataset.input_shape), dataset.task, n_outputs,
-                         **cfg.params_dict, **extra)
-    if hasattr(module, "initialize"):  # a closed-form start (linreg: least squares)
-        module.initialize(model, x_fit, y_fit)
+    model = spec.build(tuple(dataset.input_shape), dataset.task, n_outputs,
+                       **spec.build_options(cfg.params), **extra)
+    spec.initialize(model, x_fit, y_fit)  # a closed-form start (linreg: least squares)
     return model
 
 
@@ -133,13 +132,11 @@ def compile_model(model, cfg, task, steps_per_epoch, jit_compile=None, steps_per
     measured slower for these models, and under tf.distribute strategies)."""
     from kerascli.runtime import keras_module
     keras = keras_module()
-    module = models.get(cfg.model)
-    learning_rate = cfg.learning_rate
-    if hasattr(module, "learning_rate_schedule"):
-        learning_rate = module.learning_rate_schedule(cfg.learning_rate, cfg.epochs, steps_per_epoch)
-    # optional model hooks (cifar --recipe fast): an optimizer, a loss; None means the default
-    optimizer = module.optimizer(cfg, steps_per_epoch) if hasattr(module, "optimizer") else None
-    loss = module.loss(task, cfg.params_dict) if hasattr(module, "loss") else None
+    spec = cfg.spec
+    learning_rate = spec.learning_rate_schedule(cfg.learning_rate, cfg.epochs, steps_per_epoch)
+    # the model's own optimizer and loss (cifar --recipe fast); None means the default
+    optimizer = spec.optimizer(cfg, steps_per_epoch)
+    loss = spec.loss(task, cfg.params_dict)
     if task == CLASSIFICATION:
         loss = loss or keras.losses.SparseCategoricalCrossentropy()
         metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
@@ -194,7 +191,7 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
     from kerascli.core import callbacks as callbacks_mod, distribute, resume, tensorboard
 
     keras = runtime.keras_module()
-    data.check_task(cfg.model, dataset)
+    cfg.spec.check_task(dataset)
     cfg = config.derive_from_data(cfg, len(dataset.x_train))  # a user's table or folder
     tensorboard.check_available(cfg.tensorboard)  # one line now, not a traceback inside fit()
     runtime.seed_everything(cfg.seed)
@@ -210,26 +207,33 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
 
     if run_dir is not None:
         run_dir = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
-        run_dir.write_config(facts or cfg, **run_record(cfg, dataset, model),
+        run_dir.write_config(facts or cfg, **results.run_record(cfg, dataset, model),
                              runtime=run.record(model))
     # the NaN guard first: a diverged epoch must not reach the backup; then the epoch backup
     # (RUN_DIR/backup, for --resume), whose on_train_begin restores before anyone reads the epoch
+    # the callbacks that steer training (early stopping, ReduceLROnPlateau) before the history
+    # (ReduceLROnPlateau adds the rate to the logs) and the backup (which keeps their state)
+    # (forecast brings convergence.early_stopping's in ``callbacks``, on its own patience)
+    steering = convergence.callbacks(
+        cfg, x_val is not None, initial_loss=_initial_loss(cfg, model, x_fit, y_fit, x_val, y_val))
+    steering += [c for c in callbacks if resume.steers(c)]
+    callbacks = [c for c in callbacks if not resume.steers(c)]
     all_callbacks = [callbacks_mod.divergence_guard(cfg.epochs, cfg.learning_rate),
-                     resume.rng_callback()]
+                     resume.rng_callback(), *steering]
     first_epoch, earlier_history = 0, {}
     if run_dir is not None and run.chief:
         first_epoch = resume.completed_epochs(run_dir.path)
         partial, earlier_history = resume.history_callback(run_dir.path, first_epoch)
+        backup = resume.backup_callback(run_dir.path)
+        backup.steering = steering
         # the history first: it may run ahead of the backup (cut on resume), never behind
-        all_callbacks += [partial, resume.backup_callback(run_dir.path)]
-    all_callbacks += convergence.callbacks(
-        cfg, x_val is not None, initial_loss=_initial_loss(cfg, model, x_fit, y_fit, x_val, y_val)
-    ) + list(callbacks)
+        all_callbacks += [partial, backup]
+    all_callbacks += list(callbacks)
     if not quiet:
         for note in dataset.extra.get("notes", ()):  # what a table's encoding filled or capped
             print(f"note: {dataset.source}: {note}", file=sys.stderr)
         model.summary(print_fn=lambda text, *_, **__: print(text, file=sys.stderr))
-        plan = getattr(models.get(cfg.model), "fine_tune", lambda c: None)(cfg)  # transfer
+        plan = cfg.spec.fine_tune(cfg)  # transfer: a second phase
         progress = callbacks_mod.progress_callback(cfg.epochs + (plan[0] if plan else 0),
                                                    steps=steps_per_epoch)
         # its batch hook only moves a bar: safe to run off the training thread, which keeps
@@ -256,7 +260,9 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
     train_seconds = time.perf_counter() - started
     history = {k: [float(v) for v in values] for k, values in history.items()}
     if earlier_history:  # a resumed run: the epochs before the restore come from the last run
-        history = {k: earlier_history.get(k, [])[:first_epoch] + v for k, v in history.items()}
+        # (all of them when it had trained every epoch and only its final files were missing)
+        history = {k: earlier_history.get(k, [])[:first_epoch] + history.get(k, [])
+                   for k in dict.fromkeys([*earlier_history, *history])}
 
     started = time.perf_counter()
     x_test = dataset.x_test
@@ -278,7 +284,7 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
                          convergence=convergence.report(history, cfg.epochs, cfg.patience),
                          config=cfg, dataset=dataset.describe(), run_dir=run_dir)
     if run_dir is not None:
-        result.artifacts = save_run(run_dir, result, dataset, finish=finish)
+        result.artifacts = results.save_run(run_dir, result, dataset, finish=finish)
     return result
 
 
@@ -291,23 +297,20 @@ def _fit_phases(cfg, run, model, x_fit, y_fit, validation, all_callbacks, datase
     import dataclasses
     from kerascli.core import resume
 
-    module = models.get(cfg.model)
-    plan = module.fine_tune(cfg) if hasattr(module, "fine_tune") else None
+    plan = cfg.spec.fine_tune(cfg)
     if not plan or not plan[0]:
         return _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset,
                     steps_per_epoch, first_epoch)
     history = {}
-    # the head's last snapshot stays until fine-tuning writes its first: a run killed between
-    # the phases resumes at fine-tuning (the head phase then only restores), not at epoch 0
+    # the backups stay until the run is complete: a run killed between the phases resumes at
+    # fine-tuning (the head phase then only restores), not at epoch 0
     backup = next((c for c in all_callbacks if hasattr(c, "restore_after")), None)
     if first_epoch <= cfg.epochs:
-        if backup is not None:
-            backup.keep = True
         history = _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset,
                        steps_per_epoch, first_epoch)
     if backup is not None:
-        backup.keep, backup.restore_after = False, cfg.epochs
-    module.unfreeze(model, cfg)
+        backup.restore_after = cfg.epochs
+    cfg.spec.unfreeze(model, cfg)
     tuned = dataclasses.replace(cfg, epochs=cfg.epochs + int(plan[0]), learning_rate=plan[1])
     with run.strategy.scope():
         compile_model(model, tuned, dataset.task, steps_per_epoch,
@@ -322,9 +325,9 @@ def _fit_phases(cfg, run, model, x_fit, y_fit, validation, all_callbacks, datase
 def _initial_loss(cfg, model, x_fit, y_fit, x_val, y_val):
     """The watched loss before training, for a model that starts from a closed-form solution
     (early stopping then keeps those weights unless an epoch beats them); else None."""
-    if not cfg.patience or not hasattr(models.get(cfg.model), "initialize"):
+    if not cfg.patience or not cfg.spec.overrides("initialize"):
         return None
-    from kerascli.core import pipeline
+    from kerascli.core import tfdata as pipeline
 
     x, y = (x_fit, y_fit) if x_val is None else (x_val, y_val)
     feed = pipeline.from_arrays(x, y, batch_size=cfg.batch_size, shuffle=False)
@@ -334,7 +337,7 @@ def _initial_loss(cfg, model, x_fit, y_fit, x_val, y_val):
 def _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset, steps_per_epoch,
          first_epoch):
     """Run the training loop; returns the history dict."""
-    from kerascli.core import distribute, pipeline, resume
+    from kerascli.core import distribute, resume, tfdata as pipeline
 
     if pipeline.is_streamed(x_fit) and (run.custom_loop or run.replicas > 1):
         import numpy as np  # an image folder under several replicas: decoded into memory
@@ -380,64 +383,3 @@ def _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset, step
         fit_args = dict(x=x_fit, y=y_fit, batch_size=cfg.batch_size, shuffle=True)
     return model.fit(**fit_args, epochs=cfg.epochs, validation_data=validation,
                      callbacks=all_callbacks, verbose=0).history
-
-
-# ---------------------------------------------------------------- run artifacts
-
-def run_record(cfg, dataset, model=None):
-    """What config.json records beside the config: the data and model a run was made of."""
-    import dataclasses
-
-    name, path = data.resolve_dataset(cfg)
-    load = {k: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v)
-            for k, v in dataclasses.asdict(cfg.load_options()).items()}
-    load["path"] = str(Path(path).resolve()) if path is not None else None
-    return {
-        "dataset": dataset.describe(),
-        "dataset_name": name,  # registry key to reload it with
-        "load_options": load,
-        "background": (data.background_of(dataset.x_train) if dataset.kind == datasets.IMAGE
-                       else None),
-        "input_shape": list(dataset.input_shape),
-        # evaluate refuses data that changed since (kerascli.core.fingerprint)
-        "data_fingerprint": fingerprint.record(path, dataset),
-        "n_params": int(model.count_params()) if model is not None else None,
-        "seed": cfg.seed,
-    }
-
-
-def save_run(run_dir, result, dataset, finish=True):
-    """Write metrics.json, history.csv and plots; with ``finish``, model.h5 last and mark the
-    run complete (compare and forecast finish their own run after adding their results)."""
-    from kerascli import plots
-    from kerascli.core import resume
-
-    written = {"config": run_dir / "config.json",
-               "metrics": run_dir.write_json("metrics.json", metrics_record(result)),
-               "history": run_dir.write_history(result.history)}
-    if result.config.plot:
-        title = f"{result.config.model} on {dataset.name}"
-        written["learning_curves"] = plots.plot_learning_curves(
-            result.history, run_dir / "learning_curves.png", title=title)
-        if dataset.task == CLASSIFICATION:
-            written["confusion_matrix"] = plots.plot_confusion_matrix(
-                result.y_true, result.y_pred, dataset.class_names,
-                run_dir / "confusion_matrix.png", title=f"{title}: test set")
-    if finish:
-        # the images' polarity inside model.h5 too: a lone copy of it still predicts right
-        background = (data.background_of(dataset.x_train) if dataset.kind == datasets.IMAGE
-                      else None)
-        written["model"] = run_dir.save_model(result.model, facts={"background": background}
-                                              if background else None)
-        run_dir.complete()
-    (run_dir / resume.PARTIAL_HISTORY).unlink(missing_ok=True)
-    return {k: str(v) for k, v in written.items()}
-
-
-def metrics_record(result):
-    return {"model": result.config.model, "dataset": result.dataset.get("name"),
-            "task": result.dataset.get("task"), "metrics": result.metrics,
-            "epochs_run": result.epochs_run, "convergence": result.convergence,
-            "train_seconds": round(result.train_seconds, 3),
-            "predict_seconds": round(result.predict_seconds, 3), "n_params": result.n_params,
-            "n_train": result.dataset.get("n_train"), "n_test": result.dataset.get("n_test")}

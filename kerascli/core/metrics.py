@@ -16,11 +16,11 @@ def predict_outputs(model, x, batch_size=256):
     """``model.predict`` as float64 NumPy, quietly (Keras' bar would go to stdout); image
     files (an image folder's) are decoded batch by batch as they are predicted."""
     import numpy as np
-    from kerascli.core import pipeline
-    if pipeline.is_streamed(x):
-        x = pipeline.image_batches(x, batch_size=batch_size)
+    from kerascli.core import tfdata
+    if tfdata.is_streamed(x):
+        x = tfdata.image_batches(x, batch_size=batch_size)
     elif getattr(x, "dtype", None) is not None and x.dtype.kind in "USO":
-        x = pipeline.tensorflow().constant(x)  # raw table text: Keras' array adapter takes no strings
+        x = tfdata.tensorflow().constant(x)  # raw table text: Keras' array adapter takes no strings
     return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
 
 
@@ -81,3 +81,39 @@ def dataset_metrics(dataset, outputs):
 def evaluate(model, dataset):
     """The same metric dict training reported, for a (reloaded) model and its dataset."""
     return dataset_metrics(dataset, predict_outputs(model, dataset.x_test))
+
+
+# ---------------------------------------------------------------- paired tests on one test set
+
+BOOTSTRAP_SAMPLES = 2000
+
+
+def mcnemar(y_true, pred_a, pred_b):
+    """Two-sided p-value of McNemar's exact test: do models a and b err on the same test rows
+    equally often? Only the rows where exactly one of them is right count."""
+    import numpy as np
+    from scipy.stats import binomtest
+
+    y_true = np.asarray(y_true).reshape(-1)
+    right_a = np.asarray(pred_a).reshape(-1) == y_true
+    right_b = np.asarray(pred_b).reshape(-1) == y_true
+    only_a, only_b = int(np.sum(right_a & ~right_b)), int(np.sum(~right_a & right_b))
+    if only_a + only_b == 0:
+        return 1.0
+    return float(binomtest(only_a, only_a + only_b, 0.5).pvalue)
+
+
+def paired_bootstrap(y_true, pred_a, pred_b, samples=BOOTSTRAP_SAMPLES, seed=0):
+    """Two-sided p-value that the RMSEs of a and b differ, by resampling the shared test rows
+    (the same rows for both models in each resample)."""
+    import numpy as np
+
+    y_true = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
+    err_a = ((np.asarray(pred_a, dtype=np.float64).reshape(y_true.shape) - y_true) ** 2).mean(1)
+    err_b = ((np.asarray(pred_b, dtype=np.float64).reshape(y_true.shape) - y_true) ** 2).mean(1)
+    rows = np.random.default_rng(seed).integers(0, len(y_true), (samples, len(y_true)))
+    diffs = np.sqrt(err_a[rows].mean(1)) - np.sqrt(err_b[rows].mean(1))
+    if not np.any(diffs):
+        return 1.0
+    share = min(np.mean(diffs <= 0), np.mean(diffs >= 0))
+    return float(min(1.0, 2 * share))

@@ -1,5 +1,6 @@
 """Resuming a training run that was killed: ``kerascli train MODEL --resume RUN_DIR`` (and
-``forecast --resume``, ``compare --resume``: all train through :func:`kerascli.core.fit.train`).
+``forecast --resume``: both train through :func:`kerascli.core.fit.train`; compare runs do
+not resume).
 
 * Every epoch, :func:`backup_callback` saves the weights, the optimizer state and the epoch
   count as one snapshot folder ``RUN_DIR/backup/epoch-NNNNNN`` (the files Keras'
@@ -8,11 +9,17 @@
   weights beside an old epoch count (``BackupAndRestore`` rewrites both files in place, one
   after the other). The two newest snapshots are kept: one damaged afterwards (a truncated
   file) falls back one epoch, with a warning; if none can be read, ``--resume`` says so in one
-  line. The folder is deleted when training ends.
+  line. A snapshot also holds the state of the callbacks that steer training (early
+  stopping's best loss, wait and best weights; ReduceLROnPlateau's best, wait, cooldown and
+  learning rate: :data:`CALLBACK_STATE`), so a resumed run stops, and lowers its rate, at
+  the epochs an uninterrupted one does; and whether training had ended (early stopping):
+  a run killed after its last epoch, before its final files were written, resumes by only
+  restoring, scoring and saving. The folder stays until the run's final files are written
+  (:meth:`kerascli.core.rundir.RunDir.complete` deletes it).
 * The resumed run reuses the run's ``config.json`` (read by ``RunDir.reopen``: same model,
   data, split, seed) and continues from the last completed epoch.
 * The training data order of epoch ``e`` is a pure function of ``(seed, e)``
-  (:func:`kerascli.core.pipeline.seeded_epochs`), not of how many epochs this process has run, so epochs ``k..`` of a
+  (:func:`kerascli.core.tfdata.seeded_epochs`), not of how many epochs this process has run, so epochs ``k..`` of a
   resumed run see the same batches as those of an uninterrupted run; the final metrics match
   within floating-point noise.
 * ``history.partial.json`` keeps the finished epochs' metrics so history.csv stays whole.
@@ -23,19 +30,24 @@ import sys
 from pathlib import Path
 
 from kerascli import artifacts
+from kerascli.core.rundir import BACKUP_DIR, PARTIAL_HISTORY
 from kerascli.errors import UserError
 
-BACKUP_DIR = "backup"
 SNAPSHOT = "epoch-{:06d}"  # one folder per backed-up epoch, inside BACKUP_DIR
 WEIGHTS = "latest.weights.h5"  # model and optimizer variables (model.save_weights)
 METADATA = "training_metadata.json"  # {"epoch": completed epochs}, as BackupAndRestore writes it
 KEEP_SNAPSHOTS = 2  # the newest and the one before it
-PARTIAL_HISTORY = "history.partial.json"
+STATE = "callbacks.json"  # the steering callbacks' state, and whether training had ended
+BEST_WEIGHTS = "best_weights.npz"  # early stopping's best weights (model.get_weights order)
+# the attributes of the callbacks whose state decides what later epochs do; a callback with
+# none of them (progress, history) has nothing to restore
+CALLBACK_STATE = ("best", "wait", "stopped_epoch", "best_epoch", "cooldown_counter")
 
 
 # ---------------------------------------------------------------- Keras internals
 # Exact resume needs two things Keras keeps private; they are read here and nowhere else, and
-# tests/core/test_keras_internals.py fails loudly when a Keras upgrade renames them.
+# tests/training/test_one_core.py (test_keras_internals_that_resume_relies_on_still_exist)
+# fails loudly when a Keras upgrade renames them.
 
 def initial_epoch(model):
     """The epoch ``fit`` starts from (BackupAndRestore sets it on restore): ``model._initial_epoch``."""
@@ -119,6 +131,14 @@ def completed_epochs(run_dir):
     return good[0][0] if good else 0
 
 
+def steers(callback):
+    """Whether ``callback``'s state decides what later epochs do (early stopping,
+    ReduceLROnPlateau): the epoch backups keep it, and it must run before them."""
+    from kerascli.runtime import keras_module
+    keras = keras_module()
+    return isinstance(callback, (keras.callbacks.EarlyStopping, keras.callbacks.ReduceLROnPlateau))
+
+
 def backup_callback(run_dir):
     """The Keras callback that restores the newest usable snapshot when training begins and
     writes one, atomically, at the end of every epoch (see the module docstring)."""
@@ -127,11 +147,10 @@ def backup_callback(run_dir):
     backup = Path(run_dir) / BACKUP_DIR
 
     class EpochBackup(keras.callbacks.Callback):
-        # a model trained in two phases (transfer: head, then fine-tuning) keeps the first
-        # phase's last snapshot past its end (``keep``), and the second phase, whose optimizer
-        # differs, restores only its own snapshots (those after epoch ``restore_after``)
-        keep = False
+        # a model trained in two phases (transfer: head, then fine-tuning): the second phase,
+        # whose optimizer differs, restores only its own snapshots (after ``restore_after``)
         restore_after = None
+        steering = ()  # the callbacks whose state a snapshot keeps (set by the caller)
 
         def on_train_begin(self, logs=None):
             model = self.model
@@ -147,6 +166,10 @@ def backup_callback(run_dir):
                 except (OSError, ValueError, KeyError, TypeError) as exc:
                     skipped.append((folder, str(exc).splitlines()[0] if str(exc) else repr(exc)))
                     continue
+                state = _read_state(folder)
+                self._restore_state(state, folder)
+                if state.get("ended"):  # early stopping had ended it: train no more epochs
+                    epoch = max(epoch, int(self.params.get("epochs") or epoch))
                 set_initial_epoch(model, epoch)
                 for bad, why in skipped:
                     print(f"warning: skipped a damaged backup {bad} ({why}); resuming after "
@@ -164,8 +187,41 @@ def backup_callback(run_dir):
                 shutil.rmtree(target)
             with artifacts.atomic_dir(target) as tmp:
                 self.model.save_weights(str(tmp / WEIGHTS))
+                self._save_state(tmp)
                 artifacts.write_json(tmp / METADATA, {"epoch": done, "batch": 0})
             self._prune(keep=target)
+
+        def _save_state(self, folder):
+            import numpy as np
+            state = {"ended": bool(self.model.stop_training), "callbacks": []}
+            for callback in self.steering:
+                values = {name: _plain(getattr(callback, name)) for name in CALLBACK_STATE
+                          if hasattr(callback, name)}
+                if hasattr(callback, "min_lr"):  # ReduceLROnPlateau: the rate it set
+                    values["learning_rate"] = float(np.asarray(
+                        self.model.optimizer.learning_rate))
+                if getattr(callback, "best_weights", None) is not None:
+                    values["best_weights"] = BEST_WEIGHTS
+                    artifacts.write_arrays(folder / BEST_WEIGHTS, callback.best_weights)
+                state["callbacks"].append({"class": type(callback).__name__, **values})
+            artifacts.write_json(folder / STATE, state)
+
+        def _restore_state(self, state, folder):
+            """Put the steering callbacks back as they were after the snapshot's epoch
+            (their on_train_begin, which runs before this one's, has just reset them)."""
+            import numpy as np
+            saved = state.get("callbacks", [])
+            for callback, values in zip(self.steering, saved):
+                if values.get("class") != type(callback).__name__:
+                    continue  # another set of callbacks (options changed): start them afresh
+                for name in CALLBACK_STATE:
+                    if name in values:
+                        setattr(callback, name, values[name])
+                if "learning_rate" in values:
+                    self.model.optimizer.learning_rate.assign(values["learning_rate"])
+                if values.get("best_weights"):
+                    with np.load(folder / values["best_weights"]) as arrays:
+                        callback.best_weights = [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
 
         def _prune(self, keep):
             kept = 0
@@ -180,11 +236,26 @@ def backup_callback(run_dir):
             for stale in backup.glob(".epoch-*.tmp-*"):  # a save killed in an earlier process
                 shutil.rmtree(stale, ignore_errors=True)
 
-        def on_train_end(self, logs=None):
-            if not self.keep:
-                shutil.rmtree(backup, ignore_errors=True)
-
     return EpochBackup()
+
+
+def _read_state(folder):
+    """A snapshot's :data:`STATE` ({} for one written before it existed)."""
+    try:
+        state = json.loads((Path(folder) / STATE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{Path(folder) / STATE} is unreadable ({exc})") from None
+    return state if isinstance(state, dict) else {}
+
+
+def _plain(value):
+    """A callback attribute as JSON (NumPy and TensorFlow scalars become floats)."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    import numpy as np
+    return np.asarray(value).item()
 
 
 def rng_callback():
@@ -260,17 +331,8 @@ def check_resumable(cfg, run_dir):
 def _check_params(cfg, run_dir):
     """The model options config.json records must be ones the model has, with valid values
     (a hand-edited file must not reach the model's build() as a TypeError)."""
-    from kerascli import models
-    from kerascli.core import config as config_mod
-    declared = {p.name: p for p in models.get(cfg.model).INFO.params}
-    given = cfg.params_dict
-    unknown = sorted(set(given) - set(declared))
     try:
-        if unknown:
-            raise UserError(f"model {cfg.model!r} has no option {unknown[0]!r}; its options "
-                            f"are: {', '.join(declared) or 'none'}")
-        for name, value in given.items():
-            config_mod.check_param(cfg.model, declared[name], value)
+        cfg.check_params()
     except UserError as exc:
         raise UserError(f"--resume {run_dir}: config.json does not describe a run this kerascli "
                         f"can continue ({str(exc).rstrip('.')}); start it again without "
@@ -282,13 +344,13 @@ def check_no_conflict(cfg, given, run_dir):
 
     ``given``: option name -> value, only for options the user actually set.
     """
-    recorded = cfg.to_dict()
-    recorded.update(recorded.pop("params"))
+    recorded = cfg.to_dict()  # compare's and forecast's wrap a TrainConfig: its options too
+    recorded.update(getattr(cfg, "train", cfg).options())
     for name, value in given.items():
         if name not in recorded:
             continue
         old = recorded[name]
-        new = list(value) if isinstance(value, tuple) else value
+        new = [_plain(v) for v in value] if isinstance(value, tuple) else value
         new = str(new) if isinstance(new, Path) else new
         if isinstance(old, float) or isinstance(new, float):
             same = old is not None and new is not None and float(old) == float(new)
@@ -302,3 +364,8 @@ def check_no_conflict(cfg, given, run_dir):
 
 def _show(value):
     return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def _plain(value):
+    """80.0 given for a level recorded as 80: the same number."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value

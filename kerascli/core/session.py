@@ -6,6 +6,7 @@ for ``--resume``) the run directory, and turn Ctrl-C or SIGTERM into one line wi
 marked incomplete (:mod:`kerascli.core.interrupt`).
 """
 import contextlib
+import shlex
 
 from kerascli.core.rundir import RunDir
 from kerascli.errors import UserError
@@ -24,7 +25,7 @@ def session(command, cfg, name, *, resumed=None, log=None, check=None, resumable
         resumable: say in the interruption line how to resume.
     """
     from kerascli import artifacts
-    from kerascli.core import data, devices, distribute, interrupt, pipeline, resume
+    from kerascli.core import data, devices, distribute, interrupt, resume, tfdata
 
     log = log or (lambda line: None)
     with interrupt.guard(command) as watch:
@@ -41,8 +42,8 @@ def session(command, cfg, name, *, resumed=None, log=None, check=None, resumable
         log(f"loading dataset {cfg.dataset} ...")
         watch.stage = "loading data"
         dataset = data.load_data(cfg)
-        if pipeline.is_streamed(dataset.x_train):  # an image folder: before any model is built
-            pipeline.check_batch_fits(dataset.x_train, cfg.batch_size)
+        if tfdata.is_streamed(dataset.x_train):  # an image folder: before any model is built
+            tfdata.check_batch_fits(dataset.x_train, cfg.batch_size)
         if check is not None:
             check(dataset)
         if cfg.strategy == "multiworker" and not distribute.is_chief():
@@ -51,14 +52,14 @@ def session(command, cfg, name, *, resumed=None, log=None, check=None, resumable
             run_dir = resumed or RunDir.create(cfg.out, f"{name}-{dataset.name}")
             watch.run_dir = run_dir.path
             if resumable and cfg.strategy not in resume.SEVERAL_REPLICAS:
-                watch.resume = f"kerascli {command} --resume {run_dir}"
+                watch.resume = f"kerascli {command} --resume {shlex.quote(str(run_dir))}"
         if dataset.skipped:  # image files that cannot be decoded: one line, the list kept
             import sys
             from kerascli.datasets.images import summary_of_skipped
             run_dir.write_text("skipped.txt", "".join(f"{path}\t{why}\n"
                                                       for path, why in dataset.skipped))
             print(summary_of_skipped(dataset.skipped), file=sys.stderr)
-        if pipeline.is_streamed(dataset.x_train):  # files whose pixels fail later: listed too
+        if tfdata.is_streamed(dataset.x_train):  # files whose pixels fail later: listed too
             dataset.x_train.failures.keep_in(run_dir)
         if resumed is not None:
             log(f"resuming {run_dir} after epoch {resume.completed_epochs(run_dir.path)}/"

@@ -3,7 +3,8 @@
 
 Each dataset module defines ``INFO`` (a :class:`DatasetInfo`) and ``load(options) ->
 Dataset``; file-backed ones also define ``status(options) -> dict`` for ``kerascli
-datasets``. Modules import NumPy and friends inside their functions, so listing the
+datasets`` (without it, :func:`status` answers for the module). Adding a dataset is adding
+one such file: nothing else lists the datasets. Modules import NumPy and friends inside their functions, so listing the
 registry stays instant.
 
 A dataset argument is a registry name (``mnist``), a CSV file (``table.csv``) or a folder
@@ -11,7 +12,8 @@ of images with one subfolder per class (``photos/``).
 """
 import importlib
 import pkgutil
-from dataclasses import dataclass, field
+import typing
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
 
@@ -19,6 +21,11 @@ from kerascli.errors import UserError
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
+MAX_CLASSES = 100  # a non-numeric label with more distinct values than this is not a class label
+# a text feature column one-hot encodes at most this many categories, the rarer ones sharing
+# the unknown slot: in the model (core.fit's TableEncoder) and in the baselines alike
+MAX_CATEGORIES = 100
+TASKS = (CLASSIFICATION, REGRESSION)  # what a label is (--task)
 TABULAR, IMAGE, SERIES = "tabular", "image", "series"
 
 
@@ -37,17 +44,25 @@ class DatasetInfo:
 
 @dataclass(frozen=True)
 class LoadOptions:
-    """How to find and shape the data. Built by the CLI, passed to ``load``."""
+    """How to find, read and split the data: the data options of every command.
+
+    One field per option: a run's ``TrainConfig.data`` is one of these, written to
+    config.json as its ``data`` section (:meth:`to_dict` / :meth:`from_dict`), and each
+    ``--option`` of the same name fills its field (commands/options.py). A new data option
+    is a field here and its Click option, nothing else.
+    """
 
     data_dir: Optional[Path] = None  # --data-dir / KERASCLI_DATA_DIR
     cache_dir: Optional[Path] = None  # --cache-dir / KERASCLI_CACHE_DIR (platformdirs default)
-    path: Optional[Path] = None  # for CSV tables and image folders
-    label: Optional[str] = None  # CSV/iris target column
+    path: Optional[Path] = None  # for CSV tables and image folders (set by load from the name)
+    label: Optional[str] = None  # CSV/iris target column; a series' value column
+    task: Optional[str] = None  # --task: a CSV label read as classes or values (None: guessed)
     features: Optional[tuple] = None  # CSV/iris feature columns (default: all but the label)
     image_size: Optional[tuple] = None  # (height, width) for image folders
-    color_mode: str = "rgb"  # image folders: "rgb" or "grayscale"
+    image_shape: Optional[tuple] = None  # (height, width, channels) of a CSV of pixel columns
+    color_mode: str = "auto"  # image folders: "auto" (gray if all are), "rgb" or "grayscale"
     test_size: float = 0.2  # for datasets without an official test split
-    seed: int = 42
+    split_seed: int = 42  # the test split's seed (not the run's --seed: a split stays put)
     # series (datasets/series.py): windows of `lags` values -> the next `horizon`
     lags: int = 20
     horizon: int = 1
@@ -56,8 +71,54 @@ class LoadOptions:
     date_column: Optional[str] = None
     season: Optional[int] = None  # series: seasonal period (None: from the dates)
     covariates: Optional[tuple] = None  # series: other columns fed as lagged inputs
+    series_column: Optional[str] = None  # series: a long-format table's id column ...
+    series_id: Optional[str] = None  # ... and the series to read from it
     download: bool = True  # fetch missing official files from the internet
     strict: bool = False  # image folders: refuse files that cannot be decoded (else skip them)
+
+    @classmethod
+    def make(cls, **values):
+        """Options from plain values (a command line, JSON): lists become tuples and text
+        paths Paths, by each field's type; an unknown name is a TypeError."""
+        return cls(**{k: _as_field(k, v) for k, v in values.items()})
+
+    def to_dict(self):
+        """JSON-ready: tuples as lists, paths as text."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, stored):
+        """The options a :meth:`to_dict` wrote (names it does not know are ignored)."""
+        known = {f.name for f in fields(cls)}
+        return cls.make(**{k: v for k, v in stored.items() if k in known})
+
+
+def _plain(value):
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value) if isinstance(value, Path) else value
+
+
+def _as_field(name, value):
+    if value is None:
+        return None
+    kind = _FIELD_KINDS.get(name)
+    if kind is tuple and isinstance(value, list):
+        return tuple(value)
+    if kind is Path and isinstance(value, str):
+        return Path(value)
+    return value
+
+
+def _kind(hint):
+    """Path or tuple where a field's type is (Optional) one of them, else None."""
+    for kind in (Path, tuple):
+        if hint is kind or kind in typing.get_args(hint):
+            return kind
+    return None
+
+
+_FIELD_KINDS = {name: _kind(hint) for name, hint in typing.get_type_hints(LoadOptions).items()}
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,6 +210,19 @@ def load(spec, options=None):
     if path is not None:
         options = dataclasses.replace(options, path=path)
     return get(name).load(options)
+
+
+def status(name, options):
+    """Where a registry dataset stands, for ``kerascli datasets``: its module's
+    ``status(options)``; without one, given by path (``INFO.needs_path``) or, for a dataset
+    made in code, always present."""
+    module = get(name)
+    if hasattr(module, "status"):
+        return module.status(options)
+    if module.INFO.needs_path:
+        return {"present": None, "valid": None, "location": "given by path",
+                "note": f"--dataset PATH ({module.INFO.summary})"}
+    return {"present": True, "valid": True, "location": None, "note": "made in code"}
 
 
 def locations(options):

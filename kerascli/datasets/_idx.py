@@ -37,18 +37,6 @@ def _open(path):
     return gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb")
 
 
-def _payload_size(path):
-    """Uncompressed size without decompressing: the gzip trailer holds it (mod 2**32)."""
-    size = Path(path).stat().st_size
-    if not _is_gzip(path):
-        return size
-    if size < 18:
-        raise DataError(path, "truncated gzip file; download it again.")
-    with open(path, "rb") as f:
-        f.seek(-4, 2)
-        return struct.unpack("<I", f.read(4))[0]
-
-
 def _header(path, data, kind):
     magic_expected = IMAGES_MAGIC if kind == "images" else LABELS_MAGIC
     ndim = 3 if kind == "images" else 1
@@ -65,27 +53,25 @@ def _header(path, data, kind):
     return dims, need
 
 
-def _read_head(path, n):
-    try:
-        with _open(path) as f:
-            return f.read(n)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(path, f"not a readable gzip file ({exc}); download it again.") from None
-
-
 def check(path, kind):
-    """Validate an IDX file by its header and size (images) or whole (labels, small: their
-    values are checked as :func:`read_labels` checks them); return the item count."""
+    """Validate an IDX file exactly as ``train`` reads it (:func:`read_images`,
+    :func:`read_labels`: the whole stream decompressed, so a flipped byte fails gzip's CRC
+    and a cut-off stream fails even with its size trailer restored); return the item count."""
     path = _sources.actual(path)
     if kind == "labels":
         return len(read_labels(path, as_array=False))
-    dims, offset = _header(path, _read_head(path, 16), kind)
-    expected = offset + dims[0] * (ROWS * COLS if kind == "images" else 1)
-    actual = _payload_size(path)
-    if actual != expected % 2 ** 32:
-        raise DataError(path, f"holds {actual} bytes, expected {expected} for {dims[0]} {kind}; "
-                              "the file is truncated or corrupt.")
-    return dims[0]
+    return _image_payload(path)[0][0]
+
+
+def _image_payload(path):
+    """(dims, offset, data) of an IDX images file, checked whole."""
+    data = _read_all(path)
+    dims, offset = _header(path, data, "images")
+    expected = offset + dims[0] * ROWS * COLS
+    if len(data) != expected:
+        raise DataError(path, f"holds {len(data)} bytes, expected {expected} for {dims[0]} "
+                              "images; the file is truncated or corrupt.")
+    return dims, offset, data
 
 
 def check_label_values(path, labels, name="label"):
@@ -108,13 +94,7 @@ def _read_all(path):
 def read_images(path):
     """(N, 28, 28) uint8 images from an IDX file (gzip or not)."""
     import numpy as np
-    path = _sources.actual(path)
-    data = _read_all(path)
-    dims, offset = _header(path, data, "images")
-    expected = offset + dims[0] * ROWS * COLS
-    if len(data) != expected:
-        raise DataError(path, f"holds {len(data)} bytes, expected {expected} for {dims[0]} "
-                              "images; the file is truncated or corrupt.")
+    dims, offset, data = _image_payload(_sources.actual(path))
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims).copy()  # writable
 
 

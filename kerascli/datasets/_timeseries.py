@@ -12,27 +12,23 @@ values such as "$1,234.50"; "null", "NaN" or empty cells (dropped, forward-fille
 interpolated, and counted; filled cells are marked unobserved so that they are never scored). Anything else is a :class:`DataError`: one line, exit code 2.
 
 No Click here: :func:`read_series` returns a :class:`Series` whose ``notes`` the command shows.
+Its neighbours: :mod:`._series_table` reads the cells, :mod:`._series_dates` parses dates,
+:mod:`._series_frequency` finds the frequency, :mod:`._series_long` cuts a long-format table.
 """
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Optional
 
+from kerascli.datasets._series_dates import parse_dates
+from kerascli.datasets._series_frequency import (FREQUENCIES, gaps_note, infer_frequency,
+                                                 iso_date, next_dates)
+from kerascli.datasets._series_long import one_series
+from kerascli.datasets._series_table import find_column, parse_column, read_table
 from kerascli.errors import DataError
 
 FILLS = ("drop", "ffill", "interpolate")
 DATE_NAMES = ("date", "datetime", "time", "timestamp", "day", "year", "month", "quarter",
               "period", "ds")
 TARGET_NAMES = ("close", "adj close", "adj_close", "adjclose")
-MISSING_TOKENS = frozenset({"", "null", "none", "nan", "na", "n/a", "#n/a", "-", "."})
-# formats tried in order; month/day/year before day/month/year, as US exports are the common case
-DATE_FORMATS = ("ISO8601", "%m/%d/%Y", "%m/%d/%y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y%m%d",
-                "%b %d, %Y", "%d %b %Y", "%d-%b-%Y", "%Y/%m/%d", "%Y/%m", "%b %Y", "%Y-%b",
-                "%m/%d/%Y %H:%M", "%d.%m.%Y %H:%M", "%d/%m/%Y %H:%M")
-SEPARATORS = (";", "\t", ",")  # a file consistent in ';' or tab uses ',' as its decimal mark
-# (name, season, pandas offset for the next dates, typical spacing in days): --season's default
-FREQUENCIES = (("hourly", 24, "h", 1 / 24), ("daily", 7, "D", 1), ("business-daily", 5, "B", 1),
-               ("weekly", 52, "W", 7), ("monthly", 12, "MS", 30.44), ("quarterly", 4, "QS", 91.3),
-               ("yearly", 1, "YS", 365.25))
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +46,13 @@ class Series:
     observed: Any = None  # bool array: False where --fill made the value up (never scored)
     frequency: Optional[str] = None  # hourly, daily, business-daily, ... (FREQUENCIES) or None
     covariates: Any = None  # {column: float64 array aligned with values (NaN where missing)}
+    series_column: Optional[str] = None  # a long-format table's id column ...
+    series_id: Optional[str] = None  # ... and the series read from it
+
+    @property
+    def name(self):
+        """What the series is called in titles: its column, after its id in a long table."""
+        return f"{self.series_id} · {self.column}" if self.series_id is not None else self.column
 
     def __len__(self):
         return len(self.values)
@@ -57,6 +60,7 @@ class Series:
     def describe(self):
         return {
             "source": self.source, "column": self.column, "date_column": self.date_column,
+            "series_column": self.series_column, "series_id": self.series_id,
             "n_rows": len(self), "n_missing": self.n_missing, "n_duplicates": self.n_duplicates,
             "first_date": iso_date(self.dates[0]) if self.dates is not None and len(self) else None,
             "last_date": iso_date(self.dates[-1]) if self.dates is not None and len(self) else None,
@@ -70,98 +74,12 @@ class Series:
     def season(self):
         """The season length the frequency implies (hourly 24, daily 7, business-daily 5,
         weekly 52, monthly 12, quarterly 4, yearly 1); 1 without dates or a known frequency."""
-        return next((m for name, m, _, _ in FREQUENCIES if name == self.frequency), 1)
+        return next((m for name, m in FREQUENCIES if name == self.frequency), 1)
 
     def next_dates(self, steps):
         """The ``steps`` dates after the last one, at the series' frequency (a monthly series
         on the 1st stays on the 1st; an hourly one keeps its hours); None without dates."""
         return next_dates(self.dates, self.frequency, steps)
-
-
-def iso_date(ts):
-    return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
-
-
-def infer_frequency(dates):
-    """The frequency name (see FREQUENCIES) of a sorted DatetimeIndex from its median spacing,
-    or None when the spacing matches none (or there are fewer than 3 dates)."""
-    import numpy as np
-
-    if dates is None or len(dates) < 3:
-        return None
-    days = np.median(np.diff(dates.asi8[-500:])) / 86_400e9
-    if abs(days - 1 / 24) < 1e-3:
-        return "hourly"
-    if days == 1 or (1 < days <= 1.5):  # a weekday series' median step is 1 day too
-        weekdays = dates[-500:].dayofweek
-        return "business-daily" if (weekdays < 5).all() and len(dates) >= 10 else "daily"
-    for name, _, _, typical in FREQUENCIES[3:]:
-        if abs(days - typical) <= 0.1 * typical:
-            return name
-    return None
-
-
-def _offset(frequency, dates, k):
-    import pandas as pd
-
-    last = dates[-1]
-    if frequency == "business-daily":
-        return last + pd.offsets.BDay(k)
-    if frequency in ("monthly", "quarterly"):
-        months = k * (1 if frequency == "monthly" else 3)
-        if last.is_month_end and not last.is_month_start:
-            return last + pd.offsets.MonthEnd(months)
-        return last + pd.DateOffset(months=months)
-    if frequency == "yearly":
-        return last + pd.DateOffset(years=k)
-    if frequency == "weekly":
-        return last + pd.Timedelta(weeks=k)
-    if frequency == "daily":
-        return last + pd.Timedelta(days=k)
-    if frequency == "hourly":
-        return last + pd.Timedelta(hours=k)
-    spacing = pd.Series(dates[-100:]).diff().dropna().median()
-    return last + spacing * k
-
-
-def next_dates(dates, frequency, steps):
-    """``steps`` dates after ``dates[-1]`` at ``frequency`` (median spacing when unknown)."""
-    import pandas as pd
-
-    if dates is None or len(dates) < 2:
-        return None
-    return pd.DatetimeIndex([_offset(frequency, dates, k) for k in range(1, steps + 1)])
-
-
-def gaps_note(dates, frequency):
-    """One sentence on gaps longer than the series' step (business days tolerate holidays),
-    or None when the spacing is regular."""
-    import numpy as np
-
-    if frequency is None or len(dates) < 3:
-        return None
-    if frequency == "business-daily":
-        steps = _bday_steps(dates)
-        irregular = steps > 3  # one or two missing weekdays are holidays
-    else:
-        typical = next(t for n, _, _, t in FREQUENCIES if n == frequency) * 86_400e9
-        steps = np.diff(dates.asi8) / typical
-        irregular = steps > 1.5 if frequency not in ("monthly", "quarterly", "yearly") \
-            else steps > 1.3
-    n = int(irregular.sum())
-    if not n:
-        return None
-    i = int(np.argmax(np.where(irregular, steps, 0)))
-    return (f"{n} irregular gap{'s' * (n > 1)} in the {frequency} dates (largest: "
-            f"{iso_date(dates[i])} to {iso_date(dates[i + 1])}); rows are treated as "
-            "consecutive steps")
-
-
-def _bday_steps(dates):
-    import numpy as np
-
-    days = dates.values.astype("datetime64[D]")
-    return np.busday_count(days[:-1], days[1:])
 
 
 def shipped_sp500():
@@ -170,149 +88,10 @@ def shipped_sp500():
     return files("kerascli.data").joinpath("sp500.csv")
 
 
-def parse_number(text, decimal="."):
-    """ "$1,234.50" -> 1234.5 ("1.234,50" with ``decimal=","``); missing tokens -> None;
-    raise ValueError if not a number."""
-    cleaned = str(text).strip()
-    if cleaned.lower() in MISSING_TOKENS:
-        return None
-    negative = cleaned.startswith("(") and cleaned.endswith(")")  # accounting style (12.5)
-    if decimal == ",":
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    cleaned = cleaned.strip("()").replace(",", "").replace("_", "").replace(" ", "")
-    cleaned = cleaned.lstrip("$€£¥").rstrip("$€£¥")
-    if cleaned.startswith("-") and cleaned[1:2] in "$€£¥" and len(cleaned) > 1:
-        cleaned = "-" + cleaned[2:]
-    value = float(cleaned)  # ValueError for text such as "abc"
-    return -value if negative else value
-
-
-def _parse_column(raw, decimal="."):
-    """Parse a column of strings; return (values as float list with None, first bad (row, text))."""
-    values, bad = [], None
-    for i, text in enumerate(raw):
-        try:
-            values.append(parse_number(text, decimal))
-        except ValueError:
-            values.append(None)
-            if bad is None:
-                bad = (i, text)
-    return values, bad
-
-
-def parse_dates(raw):
-    """Parse date strings with the first format that reads every non-empty one; None if none does."""
-    import pandas as pd
-
-    strings = pd.Series([str(s).strip() for s in raw])
-    if strings.eq("").all():
-        return None
-    special = _special_dates(strings)
-    if special is not None:
-        return special
-    for fmt in DATE_FORMATS:
-        try:
-            parsed = pd.to_datetime(strings, format=fmt, errors="raise")
-        except (ValueError, TypeError, OverflowError):
-            continue
-        if fmt == "%Y%m%d" and not strings.str.fullmatch(r"\d{8}").all():
-            continue
-        return pd.DatetimeIndex(parsed)
-    return None
-
-
-def _special_dates(strings):
-    """Quarters (1990Q1, 1990-Q1), bare integer years (1700, 1700.0) and epoch seconds (or
-    milliseconds): what pandas' formats do not read as people mean them; None otherwise."""
-    import numpy as np
-    import pandas as pd
-
-    quarters = strings.str.upper().str.extract(r"^(\d{4})\s*-?\s*Q([1-4])$")
-    if quarters.notna().all().all():
-        return pd.DatetimeIndex(pd.PeriodIndex.from_fields(
-            year=quarters[0].astype(int), quarter=quarters[1].astype(int), freq="Q"
-        ).to_timestamp())
-    if not strings.str.fullmatch(r"\d+(\.0+)?").all():
-        return None
-    numbers = strings.astype(float).astype(np.int64)
-    if numbers.between(1000, 2999).all() and strings.str.fullmatch(r"\d{4}(\.0+)?").all():
-        return pd.DatetimeIndex(pd.to_datetime(numbers.astype(str), format="%Y"))
-    if numbers.between(10**8, 10**10 - 1).all():  # 1973 .. 2286 in seconds
-        return pd.DatetimeIndex(pd.to_datetime(numbers, unit="s"))
-    if numbers.between(10**11, 10**13 - 1).all():  # the same in milliseconds
-        return pd.DatetimeIndex(pd.to_datetime(numbers, unit="ms"))
-    return None
-
-
-def _sniff(path):
-    """(separator, decimal mark) from the first lines: a separator whose count is the same
-    non-zero number on every line wins (';' and tab before ','); with ';' or tab, cells such
-    as 996,10 mean decimal commas."""
-    import re
-
-    with open(path, encoding="utf-8-sig", errors="replace") as handle:
-        lines = [line.rstrip("\r\n") for _, line in zip(range(20), handle) if line.strip()]
-    sep = ","
-    for candidate in SEPARATORS:
-        counts = {line.count(candidate) for line in lines}
-        if len(lines) >= 2 and len(counts) == 1 and counts != {0}:
-            sep = candidate
-            break
-    decimal = "."
-    if sep != ",":
-        cells = [c.strip().strip('"') for line in lines[1:] for c in line.split(sep)]
-        if any(re.fullmatch(r"[-+]?[\d.]*\d,\d+", c) for c in cells):
-            decimal = ","
-    return sep, decimal
-
-
-def _read_table(path):
-    import pandas as pd
-
-    path = Path(path)
-    if not path.exists():
-        raise DataError(path, "no such file; give the path of a CSV file.")
-    if path.is_dir():
-        raise DataError(path, "is a directory; give a CSV file.")
-    try:
-        # utf-8-sig drops a byte-order mark; everything read as text so that "$1,234.50",
-        # "null" and dates are parsed here, with errors that name the row.
-        sep, decimal = _sniff(path)
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                            skipinitialspace=True, sep=sep)
-    except UnicodeDecodeError:
-        raise DataError(path, "is not UTF-8 text; save it as CSV (UTF-8).") from None
-    except pd.errors.EmptyDataError:
-        raise DataError(path, "is empty; it needs a header row and one row per date.") from None
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(path, f"cannot be read as CSV ({first}).") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
-        raise DataError(path, "has a header but no rows.")
-    frame.attrs["decimal"] = decimal
-    if sep != "," or decimal != ".":
-        names = {";": "semicolons", "\t": "tabs", ",": "commas"}
-        frame.attrs["note"] = (f"read as separated by {names[sep]}"
-                               + (" with decimal commas" if decimal == "," else ""))
-    return frame
-
-
-def _find(columns, name):
-    """The column matching ``name`` exactly, else case- and space-insensitively, else None."""
-    if name in columns:
-        return name
-    wanted = name.strip().lower()
-    for col in columns:
-        if col.strip().lower() == wanted:
-            return col
-    return None
-
-
 def _date_column(frame, date_column, path):
     columns = list(frame.columns)
     if date_column is not None:
-        found = _find(columns, date_column)
+        found = find_column(columns, date_column)
         if found is None:
             raise DataError(path, f"no date column {date_column!r} (--date-column); columns are: "
                                   f"{', '.join(columns)}.")
@@ -351,10 +130,19 @@ def _bad_dates_message(raw, col):
             "use one format, e.g. 2019-11-21, or name the column with --date-column.")
 
 
+def _is_row_names(cells, name):
+    """Whether a column is R's row names: unnamed (or "rownames") and holding 1 .. n."""
+    import re
+
+    if not (re.fullmatch(r"Unnamed: \d+", name) or name.strip().lower() in ("", "rownames")):
+        return False
+    return list(cells.str.strip()) == [str(i) for i in range(1, len(cells) + 1)]
+
+
 def _target_column(frame, column, date_col, path):
     columns = [c for c in frame.columns if c != date_col]
     if column is not None:
-        found = _find(list(frame.columns), column)
+        found = find_column(list(frame.columns), column)
         if found is None:
             raise DataError(path, f"no column {column!r} (--label); columns are: "
                                   f"{', '.join(frame.columns)}.")
@@ -363,12 +151,14 @@ def _target_column(frame, column, date_col, path):
                                   "with --label.")
         return found
     for name in TARGET_NAMES:
-        found = _find(columns, name)
+        found = find_column(columns, name)
         if found is not None:
             return found
     numeric = []
     for col in columns:
-        values, bad = _parse_column(frame[col], frame.attrs.get("decimal", "."))
+        if _is_row_names(frame[col], col):
+            continue  # R's write.csv row names ("", "rownames"): 1, 2, 3 ... are no series
+        values, bad = parse_column(frame[col], frame.attrs.get("decimal", "."))
         if bad is None and any(v is not None for v in values):
             numeric.append(col)
     if len(numeric) == 1:
@@ -380,7 +170,8 @@ def _target_column(frame, column, date_col, path):
                           "choose one with --label.")
 
 
-def read_series(path, column=None, date_column=None, fill="drop", source=None, covariates=()):
+def read_series(path, column=None, date_column=None, fill="drop", source=None, covariates=(),
+                series_column=None, series_id=None):
     """Read one numeric column of a CSV file as a chronological :class:`Series`.
 
     Args:
@@ -392,6 +183,8 @@ def read_series(path, column=None, date_column=None, fill="drop", source=None, c
         source: how to name the file in messages (default: ``path``).
         covariates: other numeric columns read alongside, aligned with the values (their
             empty cells stay NaN unless ``fill`` fills them).
+        series_column, series_id: a long-format table's id column (default: found when the
+            dates repeat) and the series to read (required when there are several).
     """
     import numpy as np
     import pandas as pd
@@ -399,12 +192,14 @@ def read_series(path, column=None, date_column=None, fill="drop", source=None, c
     if fill not in FILLS:
         raise DataError(path, f"unknown --fill {fill!r}; choose one of: {', '.join(FILLS)}.")
     source = str(source or path)
-    frame = _read_table(path)
+    frame = read_table(path)
     notes = [frame.attrs["note"]] if frame.attrs.get("note") else []
     decimal = frame.attrs.get("decimal", ".")
     date_col, dates = _date_column(frame, date_column, source)
+    frame, dates, id_col, series_id = one_series(frame, dates, date_col, column, series_column,
+                                                  series_id, covariates, source)
     col = _target_column(frame, column, date_col, source)
-    parsed, bad = _parse_column(frame[col], decimal)
+    parsed, bad = parse_column(frame[col], decimal)
     if bad is not None:
         row, text = bad
         hint = ("; if it uses decimal commas, separate the columns with ';'"
@@ -414,11 +209,11 @@ def read_series(path, column=None, date_column=None, fill="drop", source=None, c
     values = np.array([np.nan if v is None else v for v in parsed], dtype=np.float64)
     extra = {}
     for name in covariates or ():
-        found = _find(list(frame.columns), name)
+        found = find_column(list(frame.columns), name)
         if found is None or found in (col, date_col):
             raise DataError(source, f"no covariate column {name!r} (--covariates); columns are: "
                                     f"{', '.join(c for c in frame.columns if c not in (col, date_col))}.")
-        cells, bad = _parse_column(frame[found], decimal)
+        cells, bad = parse_column(frame[found], decimal)
         if bad is not None:
             raise DataError(source, f"covariate {found!r} is not numeric (row {bad[0] + 2}: "
                                     f"{bad[1]!r}).")
@@ -486,4 +281,5 @@ def read_series(path, column=None, date_column=None, fill="drop", source=None, c
                          "quarterly or yearly); rows are treated as consecutive steps")
     return Series(values=values, dates=dates, column=col, date_column=date_col, source=source,
                   n_missing=n_missing, n_duplicates=n_duplicates, notes=tuple(notes),
-                  observed=observed, frequency=frequency, covariates=extra or None)
+                  observed=observed, frequency=frequency, covariates=extra or None,
+                  series_column=id_col, series_id=series_id)

@@ -21,11 +21,11 @@ def load(options):
     y = bunch.target.astype(np.int64)
     source = "scikit-learn (sklearn.datasets.load_digits)"
     x_train, x_test, y_train, y_test = split(x, y, task=CLASSIFICATION, test_size=options.test_size,
-                                             seed=options.seed, source=source)
+                                             seed=options.split_seed, source=source)
     return Dataset(name="digits", task=CLASSIFICATION, kind=IMAGE, x_train=x_train,
                    y_train=y_train, x_test=x_test, y_test=y_test, input_shape=(8, 8, 1),
                    source=source, class_names=tuple(str(i) for i in range(10)),
-                   extra={"test_size": options.test_size, "split_seed": options.seed})
+                   extra={"test_size": options.test_size, "split_seed": options.split_seed})
 
 
 def status(options):

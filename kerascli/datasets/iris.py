@@ -24,7 +24,7 @@ def load(options):
     with source.open("r", encoding="utf-8") as f:
         frame = pd.read_csv(f)
     return from_frame(frame, name="iris", source=str(source), label=options.label or LABEL,
-                      features=options.features, test_size=options.test_size, seed=options.seed)
+                      features=options.features, test_size=options.test_size, seed=options.split_seed)
 
 
 def status(options):

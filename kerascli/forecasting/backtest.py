@@ -11,7 +11,8 @@ from kerascli.forecasting.baselines import (METRICS, check_baselines, fit_linear
                                             linear_forecasts, model_names, simple_forecasts,
                                             stats_forecasts)
 from kerascli.forecasting.defaults import early_stopping
-from kerascli.forecasting.intervals import conformal_quantile, interval_widths
+from kerascli.forecasting.intervals import (abs_errors, band, conformal_quantile, floored,
+                                            interval_widths, positive_floor)
 from kerascli.forecasting.result import ForecastResult, date_text, summary
 
 
@@ -65,8 +66,8 @@ def _fit_lstm(config, w, dataset, strategy, *, run_dir=None, callbacks=(), quiet
                                        quiet=quiet)
         return _Lstm(members, "direct", w.horizon, seconds)
     one = series_mod.fold(w, split=w.split, end=len(w.levels), horizon=1)
-    one_cfg = dataclasses.replace(config, train=dataclasses.replace(config.train, horizon=1))
-    one_set = series_mod.dataset_of(one, one_cfg.train.load_options(), dataset.name)
+    one_cfg = dataclasses.replace(config, train=config.train.with_data(horizon=1))
+    one_set = series_mod.dataset_of(one, one_cfg.train.data, dataset.name)
     members, seconds = _train_lstm(one_cfg, one_set, run_dir=run_dir, callbacks=callbacks,
                                    quiet=quiet, facts=config)
     return _Lstm(members, "recursive", w.horizon, seconds)
@@ -102,10 +103,6 @@ def _choose_highway(config, w, dataset, lstm, n_val, run_dir):
     then records the setting kept (for the average: the first's, whose model is saved).
     Returns the configs to fit at each origin, the LSTM, {choice: validation RMSE} and the
     other's training seconds."""
-    import json
-
-    from kerascli.core import config as config_mod
-
     mine = dict(config.train.params).get("highway", "linear")
     other = "none" if mine == "linear" else "linear"
     alt = _with_highway(config, other)
@@ -119,10 +116,6 @@ def _choose_highway(config, w, dataset, lstm, n_val, run_dir):
         return [config], lstm, scores, alt_lstm.seconds
     if best == "both":
         return [config, alt], both, scores, alt_lstm.seconds
-    if run_dir is not None:  # the run directory describes the model it keeps
-        record = json.loads((run_dir.path / "config.json").read_text())
-        record["config"] = config_mod.to_record(alt)["config"]
-        run_dir.write_json("config.json", record)
     return [alt], alt_lstm, scores, alt_lstm.seconds
 
 
@@ -182,6 +175,10 @@ def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
                                                                     n_val, run_dir)
         config = fit_configs[0]
         train_seconds += seconds_other
+    # the choices made (strategy, highway) in config.json, so readers never guess them
+    config = fit_configs[0] = dataclasses.replace(config, strategy_used=strategy)
+    if run_dir is not None:
+        run_dir.write_config(config)
     members = lstm.members
     outputs = lstm.forecast(w.x_test)
     predictions = {"lstm": w.to_levels(outputs, w.test_origins)}
@@ -201,7 +198,7 @@ def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
             origin = int(w.test_origins[bounds[k]])
             fw = series_mod.fold(w, split=origin + 1,
                                  end=int(w.test_origins[bounds[k + 1] - 1]) + h + 1)
-            fold_set = series_mod.dataset_of(fw, config.train.load_options(), dataset.name)
+            fold_set = series_mod.dataset_of(fw, config.train.data, dataset.name)
             fold_lstm = _fit_combined(fit_configs, fw, fold_set, strategy)
             train_seconds += fold_lstm.seconds
             rows = slice(bounds[k], bounds[k + 1])
@@ -224,6 +221,10 @@ def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
             predictions[name] = stats_forecasts([name], w.levels, w.season, h,
                                                 int(w.test_origins[0]), n_test)[name]
         seconds[name] = time.perf_counter() - started
+
+    # a strictly positive series' forecasts stay positive (intervals.py)
+    floor = positive_floor(w.levels)
+    predictions = {n: floored(p, floor) for n, p in predictions.items()}
 
     # scores: pooled, per block, per step
     actual = w.actual_levels()
@@ -259,28 +260,23 @@ def run(config, dataset, *, run_dir=None, callbacks=(), quiet=False):
         lin_fit = fit_linear(x_fit, w.y_train[: len(x_fit)])
         cal_pred["linear"] = linear_forecasts(lin_fit, w, x_val, cal_origins)
         cal_pred.update(simple_forecasts(w, cal_origins))
+        cal_pred = {n: floored(p, floor) for n, p in cal_pred.items()}
     intervals, coverage = {}, {}
     n_cal = max(n_val, 30)
 
-    def unit(origins):
-        """Errors in units of the level at the origin for a series modelled as returns or logs
-        (a price's errors grow with the price), else in the series' units."""
-        if w.relative:
-            return w.levels[origins][:, None]
-        return np.ones((len(origins), 1))
+    log = w.relative  # a strictly positive series: errors and intervals on the log scale
 
     for name in names:
         if name not in cal_pred and n_val:
             continue  # statsforecast's models: no calibration windows of their own
-        cal_err = (np.where(cal_mask, np.abs(cal_pred[name] - cal_actual), np.nan)
-                   / unit(cal_origins) if n_val else np.zeros((0, h)))
-        test_err = np.where(mask, np.abs(predictions[name] - actual), np.nan) / unit(
-            w.test_origins)
+        cal_err = (np.where(cal_mask, abs_errors(cal_pred[name], cal_actual, log), np.nan)
+                   if n_val else np.zeros((0, h)))
+        test_err = np.where(mask, abs_errors(predictions[name], actual, log), np.nan)
         widths = interval_widths(cal_err, cal_origins, test_err, w.test_origins, starts,
-                                 config.levels, n_cal) * unit(w.test_origins)[None]
+                                 config.levels, n_cal)
         intervals[name], coverage[name] = {}, {}
         for i, level in enumerate(config.levels):
-            lower, upper = predictions[name] - widths[i], predictions[name] + widths[i]
+            lower, upper = band(predictions[name], widths[i], log)
             inside = (actual >= lower) & (actual <= upper)
             intervals[name][level] = (lower, upper)
             coverage[name][str(level)] = {
@@ -314,6 +310,8 @@ def _future(config, lstm, linear, w, w0, names, predictions, actual, mask, cal_p
     for name in config.baselines:
         ahead[name] = stats_forecasts([name], np.append(w.levels, np.zeros(h)), w.season, h,
                                       n - 1, 1)[name][0]
+    floor, log = positive_floor(w.levels), w.relative
+    ahead = {k: floored(v, floor) for k, v in ahead.items()}
     dates = w.series.next_dates(h) if w.series is not None else None
     rows = []
     for k in range(h):
@@ -324,16 +322,12 @@ def _future(config, lstm, linear, w, w0, names, predictions, actual, mask, cal_p
         for name in names:
             row[name] = float(ahead[name][k])
             if name in cal_pred or (not cal_pred and name in predictions):
-                unit = (lambda o: w.levels[o]) if w.relative else (lambda o: 1.0)
-                errs = (np.abs(predictions[name][:, k] - actual[:, k])
-                        / unit(w0.test_origins))[mask[:, k]]
+                errs = abs_errors(predictions[name][:, k], actual[:, k], log)[mask[:, k]]
                 if name in cal_pred:
-                    cal = (np.abs(cal_pred[name][:, k] - cal_actual[:, k])
-                           / unit(cal_origins))[cal_mask[:, k]]
+                    cal = abs_errors(cal_pred[name][:, k], cal_actual[:, k], log)[cal_mask[:, k]]
                     errs = np.concatenate([cal, errs])
                 for level in config.levels:
-                    q = conformal_quantile(errs[-n_cal:], level) * unit(n - 1)
-                    row[f"{name}_lo{level}"] = float(ahead[name][k] - q)
-                    row[f"{name}_hi{level}"] = float(ahead[name][k] + q)
+                    lo, hi = band(ahead[name][k], conformal_quantile(errs[-n_cal:], level), log)
+                    row[f"{name}_lo{level}"], row[f"{name}_hi{level}"] = float(lo), float(hi)
         rows.append(row)
     return rows

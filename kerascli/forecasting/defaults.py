@@ -4,12 +4,9 @@ import dataclasses
 from kerascli.forecasting.baselines import fit_linear, linear_forecasts
 
 
-# Training settings when the user gives none (measured in benchmarks/forecast.py): a batch
-# with at least MIN_STEPS steps per epoch (8 .. the model's default), epochs up to MAX_STEPS
-# steps in all, stopped after PATIENCE_STEPS steps (PATIENCE_EPOCHS bounds) without a lower
-# validation loss, the best weights kept.
-MIN_STEPS, MIN_BATCH, MAX_STEPS, MAX_EPOCHS = 16, 8, 4000, 500
-PATIENCE_STEPS, PATIENCE_EPOCHS = 300, (5, 25)
+# Training settings when the user gives none: the one training budget of the core
+# (kerascli.core.config.budget, with the series caps measured in benchmarks/forecast.py),
+# stopped without a lower validation loss, the best weights kept.
 VALIDATION_TAIL = 0.2  # of the training windows: where --target and --lags are chosen
 
 
@@ -47,20 +44,19 @@ def choose_defaults(config, dataset, given):
     network adds what it leaves), then the batch size, the epochs and early stopping from the
     number of training windows; without ``--highway``, :func:`~kerascli.forecasting.run`
     trains the LSTM with and without it and keeps the one with the lower validation RMSE."""
-    import math
-
+    from kerascli.core import config as config_mod
     from kerascli.datasets import series as series_mod
 
     cfg, w = config.train, dataset.windows
-    targets = ([w.target] if "target" in given or cfg.target != "auto"
-               else series_mod.target_candidates(w.levels, w.season))
-    lags = [cfg.lags] if "lags" in given else lag_candidates(w.season, len(w.levels))
+    targets = ([w.target] if "target" in given or cfg.data.target != "auto"
+               else series_mod.target_candidates(w.levels[:w.split], w.season))
+    lags = [cfg.data.lags] if "lags" in given else lag_candidates(w.season, len(w.levels))
     scores = {(t, k): _validation_rmse(w, k, t) for t in targets for k in lags}
     scores = {key: v for key, v in scores.items() if v is not None}
     lag_scores, target_scores = (), ()
     if scores and (len(targets) > 1 or len(lags) > 1):
         target, best = min(scores, key=scores.get)
-        cfg = dataclasses.replace(cfg, lags=best, target=target)
+        cfg = cfg.with_data(lags=best, target=target)
         if "lags" not in given:
             lag_scores = tuple((k, v) for (t, k), v in scores.items() if t == target)
         if len(targets) > 1:
@@ -68,33 +64,31 @@ def choose_defaults(config, dataset, given):
                                   for t in targets if any(t2 == t for t2, _ in scores))
     changes = {}
     n_fit = max(1, int(len(w.x_train) * (1 - cfg.validation_split)))
+    batch, epochs, budget_patience = config_mod.budget(
+        n_fit, cfg.batch_size, cfg.epochs,
+        batch_size=cfg.batch_size if "batch_size" in given else None, data="series")
     if "batch_size" not in given:
-        batch = MIN_BATCH
-        while batch * 2 <= min(cfg.batch_size, n_fit / MIN_STEPS):
-            batch *= 2
         changes["batch_size"] = batch
     patience = config.early_stopping
     if "epochs" not in given and cfg.validation_split > 0:
-        steps = math.ceil(n_fit / changes.get("batch_size", cfg.batch_size))
-        changes["epochs"] = min(MAX_EPOCHS, max(cfg.epochs, math.ceil(MAX_STEPS / steps)))
-        patience = min(PATIENCE_EPOCHS[1], max(PATIENCE_EPOCHS[0],
-                                               math.ceil(PATIENCE_STEPS / steps)))
+        changes["epochs"], patience = epochs, budget_patience
     cfg = dataclasses.replace(cfg, **changes)
     config = dataclasses.replace(config, train=cfg, early_stopping=patience,
                                  lag_scores=lag_scores, target_scores=target_scores,
                                  choose_highway="highway" not in given)
-    if cfg.lags != w.lags or cfg.target not in ("auto", w.target):
+    if cfg.data.lags != w.lags or cfg.data.target not in ("auto", w.target):
         dataset = series_mod.dataset_of(series_mod.fold(w, split=w.split, end=len(w.levels),
-                                                        lags=cfg.lags, target=cfg.target),
-                                        cfg.load_options(), dataset.name)
+                                                        lags=cfg.data.lags,
+                                                        target=cfg.data.target),
+                                        cfg.data, dataset.name)
     return config, dataset
 
 
 def early_stopping(config):
-    """The EarlyStopping callback ``config.early_stopping`` asks for (or none)."""
+    """The core's early stopping (core.convergence) on the validation loss after
+    ``config.early_stopping`` epochs without a lower one (or none). Any decrease counts
+    (``relative_delta=0``), as in the runs benchmarks/forecast.py measured."""
     if not config.early_stopping:
         return []
-    from kerascli.runtime import keras_module
-    keras = keras_module()
-    return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.early_stopping,
-                                          restore_best_weights=True)]
+    from kerascli.core import convergence
+    return [convergence.early_stopping("val_loss", config.early_stopping, relative_delta=0)]

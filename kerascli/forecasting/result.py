@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-ZOOM = 200  # points in the plot's zoomed panel
+ZOOM = 200  # test windows in the plot's backtest panel
 
 
 @dataclass(eq=False)
@@ -139,44 +139,91 @@ def predictions_csv(result):
     return buffer.getvalue()
 
 
+def _future_x(result):
+    """The x values of the forecast beyond the data: its dates, else row numbers."""
+    import pandas as pd
+
+    n = len(result.windows.levels)
+    if result.series.dates is not None and all(r["date"] for r in result.future):
+        return pd.DatetimeIndex([pd.Timestamp(r["date"]) for r in result.future])
+    return [n + r["step"] - 1 for r in result.future]
+
+
 def plot(result, path):
-    """A PNG per horizon step: actual vs each forecast over the test period with the LSTM's
-    intervals shaded, and (when the test period is longer) a panel on its last ZOOM points."""
+    """One figure, one legend: first the forecast beyond the data (the history's tail, the
+    LSTM's and the best baseline's next ``horizon`` values with the LSTM's intervals), then a
+    compact backtest view: the last ZOOM test windows' one-step forecasts against the actual
+    values, and (horizon > 1) each model's RMSE per step."""
+    import numpy as np
     import seaborn as sns
 
     from kerascli import plots
 
     plt = plots.pyplot()
     sns.set_theme(style="whitegrid", context="notebook")
-    h = result.windows.horizon
-    n = len(result.actual)
-    zoom = n > ZOOM
+    w, series, h = result.windows, result.series, result.windows.horizon
     palette = dict(zip(result.models, sns.color_palette("deep", len(result.models) + 1)[1:]))
-    fig, axes = plt.subplots(h * (1 + zoom), 1, figsize=(12, 4.2 * h * (1 + zoom)),
-                             squeeze=False)
-    for j in range(h):
-        x = result.test_dates(j + 1)
-        panels = [(axes[j * (1 + zoom), 0], 0)] + ([(axes[j * 2 + 1, 0], n - ZOOM)] if zoom
-                                                   else [])
-        for ax, start in panels:
-            for level, (lo, hi) in sorted(result.intervals.get("lstm", {}).items(),
-                                          reverse=True):
-                ax.fill_between(x[start:], lo[start:, j], hi[start:, j], color=palette["lstm"],
-                                alpha=0.12 if level >= 90 else 0.22, lw=0,
-                                label=f"lstm {level}% interval")
-            ax.plot(x[start:], result.actual[start:, j], color="black", lw=1.4, label="actual")
-            for name in result.models:
-                rmse = result.per_step[name][j]["rmse"]
-                ax.plot(x[start:], result.predictions[name][start:, j], lw=0.9, alpha=0.85,
-                        color=palette[name], label=f"{name} (RMSE {rmse:.4g})")
-            ax.set_ylabel(result.series.column)
-            what = f"step {j + 1} of {h}" if h > 1 else "one step ahead"
-            ax.set_title(f"{result.series.source}: {what}, test period"
-                         + (f" (last {ZOOM} points)" if start else "")
-                         + f" (target: {result.target})")
-    # the legend beside the panels, never over the data
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
-    fig.tight_layout()
+    baseline = min((m for m in result.models if m != "lstm"),
+                   key=lambda m: result.metrics[m]["rmse"])
+    fig = plt.figure(figsize=(12, 7.5))
+    grid = fig.add_gridspec(2, 2 if h > 1 else 1, height_ratios=(1.25, 1),
+                            width_ratios=(2.2, 1) if h > 1 else None)
+    ahead = fig.add_subplot(grid[0, :])
+    back = fig.add_subplot(grid[1, 0])
+
+    # the forecast beyond the data
+    n = len(w.levels)
+    tail = min(n, max(60, 8 * h, 3 * w.season))
+    past_x = series.dates[n - tail:n] if series.dates is not None else np.arange(n - tail, n)
+    future_x = _future_x(result)
+    ahead.plot(past_x, w.levels[n - tail:], color="black", lw=1.4, label="actual")
+    joined = [past_x[-1], *future_x]  # the forecast drawn on from the last observed value
+    for level in sorted(result.config.levels, reverse=True):
+        lo = [r.get(f"lstm_lo{level}") for r in result.future]
+        hi = [r.get(f"lstm_hi{level}") for r in result.future]
+        if None not in lo:
+            ahead.fill_between(joined, [w.levels[-1], *lo], [w.levels[-1], *hi],
+                               color=palette["lstm"], alpha=0.13 if level >= 90 else 0.25, lw=0,
+                               label=f"lstm {level:g}% interval")
+    for name, style in (("lstm", "-"), (baseline, "--")):
+        ahead.plot(joined, [w.levels[-1], *(r[name] for r in result.future)], style,
+                   color=palette[name], lw=1.6, marker="o", markersize=3,
+                   label=f"{name} (test RMSE {result.metrics[name]['rmse']:.4g})")
+    ahead.axvline(past_x[-1], color="grey", lw=0.8, ls=":")
+    ahead.set_ylabel(series.column)
+    ahead.set_title(f"{series.source} · {series.name}: the next {h} value{'s' * (h > 1)} "
+                    f"beyond the data (target {result.target})")
+
+    # the backtest: one step ahead over the last ZOOM test windows
+    x, start = result.test_dates(1), max(0, len(result.actual) - ZOOM)
+    for level, (lo, hi) in sorted(result.intervals.get("lstm", {}).items(), reverse=True):
+        back.fill_between(x[start:], lo[start:, 0], hi[start:, 0], color=palette["lstm"],
+                          alpha=0.13 if level >= 90 else 0.25, lw=0)
+    back.plot(x[start:], result.actual[start:, 0], color="black", lw=1.2)
+    for name in result.models:
+        back.plot(x[start:], result.predictions[name][start:, 0], lw=0.9, alpha=0.85,
+                  color=palette[name], ls="-" if name == "lstm" else "--",
+                  label=None if name in ("lstm", baseline) else
+                  f"{name} (test RMSE {result.metrics[name]['rmse']:.4g})")
+    back.set_ylabel(series.column)
+    back.set_title(f"backtest: one step ahead, {'last ' if start else ''}{len(x) - start} test "
+                   "windows", fontsize="medium")
+    back.tick_params(axis="x", labelrotation=20)
+    if h > 1:  # how each model's error grows with the step
+        steps = fig.add_subplot(grid[1, 1])
+        for name in result.models:
+            steps.plot(range(1, h + 1), [result.per_step[name][j]["rmse"] for j in range(h)],
+                       marker="o", markersize=3, lw=1, color=palette[name])
+        steps.set_xlabel("step ahead")
+        steps.set_ylabel("test RMSE")
+        steps.xaxis.set_major_locator(plots.integer_ticks())
+        steps.set_title("RMSE per step", fontsize="medium")
+    handles, labels = {}, []
+    for ax in fig.axes:  # one legend for the figure, each entry once
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=4,
+               fontsize="small", frameon=False, bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.07 + 0.025 * (len(handles) > 8), 1, 1))
     plots.save_figure(fig, path, dpi=110, bbox_inches="tight")
     return path

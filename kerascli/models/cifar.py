@@ -49,7 +49,7 @@ The fast recipe is UNMEASURED: it has not been run on a GPU nor on full CIFAR-10
 no claim of accuracy or time. The target (issue 8) is 93% test accuracy in 15 s on one H100,
 e.g. ``kerascli train cifar --recipe fast --precision mixed --jit``.
 """
-from kerascli.models import ModelInfo, Param
+from kerascli.models.spec import ModelSpec, Param
 
 # each recipe's training settings; an explicit --epochs/--batch-size/--lr/--optimizer wins
 FAST = {"epochs": 10, "batch_size": 1024, "learning_rate": 1.5, "optimizer": "sgd"}
@@ -64,16 +64,18 @@ FAST_TRANSLATE = 2 / 32  # 2 pixels of a 32-pixel image
 # one cycle: start at 0.2x the peak, reach it after 23% of the steps, end at 0.07x
 WARMUP_START, WARMUP_FRACTION, FINAL_FRACTION = 0.2, 0.23, 0.07
 
-INFO = ModelInfo(
-    name="cifar",
-    summary="CIFAR-10 CNN: airbench's residual design at 16/32/64 with augmentation, one "
-            "cycle (--recipe classic: 2 convs, dense 240; --recipe fast: 64/256/256 for GPUs)",
-    accepts=frozenset({"image"}),
-    tasks=frozenset({"classification"}),
-    default_dataset="cifar10",
-    epochs=SMALL["epochs"], batch_size=SMALL["batch_size"],
-    learning_rate=SMALL["learning_rate"], optimizer=SMALL["optimizer"],
-    params=(
+
+class Cifar(ModelSpec):
+    summary = ("CIFAR-10 CNN: airbench's residual design at 16/32/64 with augmentation, one "
+            "cycle (--recipe classic: 2 convs, dense 240; --recipe fast: 64/256/256 for GPUs)")
+    accepts = frozenset({"image"})
+    tasks = frozenset({"classification"})
+    default_dataset = "cifar10"
+    epochs = SMALL["epochs"]
+    batch_size = SMALL["batch_size"]
+    learning_rate = SMALL["learning_rate"]
+    optimizer_name = SMALL["optimizer"]
+    params = (
         Param("recipe", "choice", "small",
               "small: airbench's residual design at --widths with batch norm, label smoothing "
               "0.2, flips and 2-pixel shifts, Adam with one cycle (24 epochs, batch 256, lr "
@@ -92,25 +94,89 @@ INFO = ModelInfo(
               "each image's and its mirror image's logits; auto does so when training "
               "flips (--augment flip-shift); none predicts each image once.",
               choices=("auto", "flip", "none")),
-    ),
-    # 8x8 digits are too small for the stem and three poolings: the classic recipe
-    per_dataset={"digits": {"recipe": "classic", "augment": "none"},
-                 "mnist": {"augment": "shift"}, "fashion-mnist": {"augment": "flip-shift"}},
-    datasets=("cifar10", "mnist", "fashion-mnist", "digits"),
-)
+    )
+    per_dataset = {"digits": {"recipe": "classic", "augment": "none"},
+                 "mnist": {"augment": "shift"}, "fashion-mnist": {"augment": "flip-shift"}}
+    datasets = ("cifar10", "mnist", "fashion-mnist", "digits")
+    counterparts = {"classification": ("logistic-regression", "random-forest")}
 
+    def training_defaults(self, params):
+        """Epochs, batch size, learning rate and optimizer the chosen recipe trains with by default."""
+        return dict({"fast": FAST, "classic": CLASSIC}.get(params.get("recipe"), {}))
 
-def training_defaults(params):
-    """Epochs, batch size, learning rate and optimizer the chosen recipe trains with by default."""
-    return dict({"fast": FAST, "classic": CLASSIC}.get(params.get("recipe"), {}))
+    def learning_rate_schedule(self, learning_rate, epochs, steps_per_epoch):
+        """Cosine decay from ``learning_rate`` to 0 over the whole run (classic recipe; the other
+        recipes' :func:`optimizer` replaces it)."""
+        from kerascli.runtime import keras_module
+        keras = keras_module()
+        return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps_per_epoch)
 
+    def optimizer(self, cfg, steps_per_epoch):
+        """The small and fast recipes' optimizer: a one-cycle schedule; for fast, SGD with Nesterov
+        momentum and weight decay (or the optimizer given with --optimizer); None for classic."""
+        if cfg.params_dict.get("recipe") not in ("fast", "small"):
+            return None
+        from kerascli.runtime import keras_module
+        keras = keras_module()
+        schedule = one_cycle_schedule(cfg.learning_rate, cfg.epochs * steps_per_epoch)
+        if cfg.optimizer == "sgd" and cfg.params_dict.get("recipe") == "fast":
+            return keras.optimizers.SGD(learning_rate=schedule, momentum=FAST_MOMENTUM, nesterov=True,
+                                        weight_decay=FAST_WEIGHT_DECAY)
+        from kerascli.models import make_optimizer
+        return make_optimizer(cfg.optimizer, schedule)
 
-def learning_rate_schedule(learning_rate, epochs, steps_per_epoch):
-    """Cosine decay from ``learning_rate`` to 0 over the whole run (classic recipe; the other
-    recipes' :func:`optimizer` replaces it)."""
-    from kerascli.runtime import keras_module
-    keras = keras_module()
-    return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps_per_epoch)
+    def loss(self, task, params):
+        """Label-smoothed cross-entropy for the small and fast recipes; None (the default loss)
+        for classic."""
+        if params.get("recipe") not in ("fast", "small"):
+            return None
+        from kerascli.runtime import keras_module
+        keras_module()  # importing Keras registers kerascli.models.layers
+        from kerascli.models.layers import SmoothedSparseCategoricalCrossentropy
+        return SmoothedSparseCategoricalCrossentropy(label_smoothing=FAST_LABEL_SMOOTHING)
+
+    def build(self, input_shape, task, n_outputs, *, recipe="small", augment="flip-shift",
+              widths=SMALL_WIDTHS, test_time="auto", preprocess=(), postprocess=()):
+        from kerascli.runtime import keras_module
+        keras = keras_module()
+        layers = keras.layers
+        shift = 0.1 if recipe == "classic" else FAST_TRANSLATE
+        augmentation = []
+        if augment == "flip-shift":
+            augmentation.append(layers.RandomFlip("horizontal"))
+        if augment in ("flip-shift", "shift"):
+            augmentation.append(layers.RandomTranslation(shift, shift, fill_mode="reflect"))
+        if recipe in ("fast", "small"):
+            flip_average = test_time == "flip" or (test_time == "auto" and augment == "flip-shift")
+            if min(input_shape[:2]) < 16:  # the stem and three poolings need 16x16 at least
+                from kerascli.errors import UserError
+                raise UserError(f"--recipe {recipe}: images of {input_shape[0]}x{input_shape[1]} "
+                                "pixels are too small (at least 16x16); use --recipe classic (or, "
+                                "for an image folder, --image-size 32).")
+            if recipe == "small":
+                if len(widths) != 3:
+                    from kerascli.errors import UserError
+                    raise UserError(f"--widths {','.join(map(str, widths))}: give three widths, "
+                                    "one per block (e.g. --widths 16,32,64).")
+                return _build_fast(keras, input_shape, n_outputs, [*augmentation, *preprocess],
+                                   widths=tuple(widths), activation="relu", name="cifar_small",
+                                   flip_average=flip_average)
+            return _build_fast(keras, input_shape, n_outputs, [*augmentation, *preprocess],
+                               flip_average=flip_average)
+        return keras.Sequential([
+            keras.Input(shape=input_shape),
+            *augmentation,
+            *preprocess,
+            layers.Conv2D(32, 5, padding="same", activation="relu"),
+            layers.MaxPooling2D(2, padding="same"),
+            layers.Conv2D(32, 5, padding="same", activation="relu"),
+            layers.BatchNormalization(),
+            layers.MaxPooling2D(2, padding="same"),
+            layers.Dropout(0.3),
+            layers.Flatten(),
+            layers.Dense(240, activation="elu"),
+            layers.Dense(n_outputs, activation="softmax"),
+        ], name="cifar")
 
 
 def one_cycle_schedule(peak, total_steps):
@@ -124,76 +190,6 @@ def one_cycle_schedule(peak, total_steps):
     return keras.optimizers.schedules.CosineDecay(
         WARMUP_START * peak, decay_steps=max(1, total_steps - warmup), alpha=FINAL_FRACTION,
         warmup_target=peak, warmup_steps=warmup)
-
-
-def optimizer(cfg, steps_per_epoch):
-    """The small and fast recipes' optimizer: a one-cycle schedule; for fast, SGD with Nesterov
-    momentum and weight decay (or the optimizer given with --optimizer); None for classic."""
-    if cfg.params_dict.get("recipe") not in ("fast", "small"):
-        return None
-    from kerascli.runtime import keras_module
-    keras = keras_module()
-    schedule = one_cycle_schedule(cfg.learning_rate, cfg.epochs * steps_per_epoch)
-    if cfg.optimizer == "sgd" and cfg.params_dict.get("recipe") == "fast":
-        return keras.optimizers.SGD(learning_rate=schedule, momentum=FAST_MOMENTUM, nesterov=True,
-                                    weight_decay=FAST_WEIGHT_DECAY)
-    from kerascli.models import make_optimizer
-    return make_optimizer(cfg.optimizer, schedule)
-
-
-def loss(task, params):
-    """Label-smoothed cross-entropy for the small and fast recipes; None (the default loss)
-    for classic."""
-    if params.get("recipe") not in ("fast", "small"):
-        return None
-    from kerascli.runtime import keras_module
-    keras_module()  # importing Keras registers kerascli.models.layers
-    from kerascli.models.layers import SmoothedSparseCategoricalCrossentropy
-    return SmoothedSparseCategoricalCrossentropy(label_smoothing=FAST_LABEL_SMOOTHING)
-
-
-def build(input_shape, task, n_outputs, *, recipe="small", augment="flip-shift",
-          widths=SMALL_WIDTHS, test_time="auto", preprocess=(), postprocess=()):
-    from kerascli.runtime import keras_module
-    keras = keras_module()
-    layers = keras.layers
-    shift = 0.1 if recipe == "classic" else FAST_TRANSLATE
-    augmentation = []
-    if augment == "flip-shift":
-        augmentation.append(layers.RandomFlip("horizontal"))
-    if augment in ("flip-shift", "shift"):
-        augmentation.append(layers.RandomTranslation(shift, shift, fill_mode="reflect"))
-    if recipe in ("fast", "small"):
-        flip_average = test_time == "flip" or (test_time == "auto" and augment == "flip-shift")
-        if min(input_shape[:2]) < 16:  # the stem and three poolings need 16x16 at least
-            from kerascli.errors import UserError
-            raise UserError(f"--recipe {recipe}: images of {input_shape[0]}x{input_shape[1]} "
-                            "pixels are too small (at least 16x16); use --recipe classic (or, "
-                            "for an image folder, --image-size 32).")
-        if recipe == "small":
-            if len(widths) != 3:
-                from kerascli.errors import UserError
-                raise UserError(f"--widths {','.join(map(str, widths))}: give three widths, "
-                                "one per block (e.g. --widths 16,32,64).")
-            return _build_fast(keras, input_shape, n_outputs, [*augmentation, *preprocess],
-                               widths=tuple(widths), activation="relu", name="cifar_small",
-                               flip_average=flip_average)
-        return _build_fast(keras, input_shape, n_outputs, [*augmentation, *preprocess],
-                           flip_average=flip_average)
-    return keras.Sequential([
-        keras.Input(shape=input_shape),
-        *augmentation,
-        *preprocess,
-        layers.Conv2D(32, 5, padding="same", activation="relu"),
-        layers.MaxPooling2D(2, padding="same"),
-        layers.Conv2D(32, 5, padding="same", activation="relu"),
-        layers.BatchNormalization(),
-        layers.MaxPooling2D(2, padding="same"),
-        layers.Dropout(0.3),
-        layers.Flatten(),
-        layers.Dense(240, activation="elu"),
-        layers.Dense(n_outputs, activation="softmax"),
-    ], name="cifar")
 
 
 def _build_fast(keras, input_shape, n_outputs, first_layers, widths=FAST_WIDTHS,

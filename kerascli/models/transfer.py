@@ -24,7 +24,7 @@ The defaults (5 head epochs at 1e-3, then the top 20 layers for 5 epochs at 1e-5
 the Keras guide for a few hundred images per class; they have not been tuned here, since
 the ImageNet weights cannot be fetched offline (benchmarks/RESULTS.md).
 """
-from kerascli.models import ModelInfo, Param
+from kerascli.models.spec import ModelSpec, Param
 
 # name -> (keras.applications class, preprocessing mode, smallest input side)
 BASES = {
@@ -50,15 +50,18 @@ WEIGHT_URLS = {
 }
 MOBILENET_ROWS = (96, 128, 160, 192, 224)
 
-INFO = ModelInfo(
-    name="transfer",
-    summary="a pretrained keras.applications network (--base) with a new head: head first, "
-            "then the top layers fine-tuned",
-    accepts=frozenset({"image"}),
-    tasks=frozenset({"classification"}),
-    default_dataset="cifar10",
-    epochs=5, batch_size=32, learning_rate=1e-3, optimizer="adam",
-    params=(
+
+class Transfer(ModelSpec):
+    summary = ("a pretrained keras.applications network (--base) with a new head: head first, "
+            "then the top layers fine-tuned")
+    accepts = frozenset({"image"})
+    tasks = frozenset({"classification"})
+    default_dataset = "cifar10"
+    epochs = 5
+    batch_size = 32
+    learning_rate = 1e-3
+    optimizer_name = "adam"
+    params = (
         Param("base", "choice", "mobilenetv2", "The pretrained network.",
               choices=tuple(BASES)),
         Param("weights", "str", "imagenet",
@@ -66,37 +69,69 @@ INFO = ModelInfo(
               "from scratch) or a weights file FILE.h5 for the base."),
         Param("fine_tune_layers", "int", 20,
               "Layers at the top of the base unfrozen after the head is trained (0: keep the "
-              "base frozen). Batch norm layers stay frozen.", minimum=0),
+              "base frozen). Batch norm layers stay frozen.", low=0, build=False),
         Param("fine_tune_epochs", "int", 5,
               "Epochs of fine-tuning after --epochs of training the head alone (0: none).",
-              minimum=0),
-        Param("fine_tune_lr", "float", 1e-5, "Learning rate while fine-tuning."),
-        Param("dropout", "float", 0.2, "Dropout before the new classification layer."),
-    ),
-    datasets=("cifar10", "image folders"),
-)
+              low=0, build=False),
+        Param("fine_tune_lr", "float", 1e-5, "Learning rate while fine-tuning.",
+              low=0.0, log=True, build=False),
+        Param("dropout", "float", 0.2, "Dropout before the new classification layer.",
+              low=0.0, high=1.0, high_open=True),
+    )
+    datasets = ("cifar10", "image folders")
 
-
-def fine_tune(cfg):
-    """The second training phase, as (epochs, learning rate), or None (kerascli.core.fit)."""
-    params = cfg.params_dict
-    if params.get("weights") in ("none", "", None):  # from scratch: all of it trains at once
+    def fine_tune(self, cfg):
+        """The second training phase, as (epochs, learning rate), or None (kerascli.core.fit)."""
+        params = cfg.params_dict
+        if params.get("weights") in ("none", "", None):  # from scratch: all of it trains at once
+            return None
+        if params.get("fine_tune_epochs", 0) > 0 and params.get("fine_tune_layers", 0) > 0:
+            return params["fine_tune_epochs"], params["fine_tune_lr"]
         return None
-    if params.get("fine_tune_epochs", 0) > 0 and params.get("fine_tune_layers", 0) > 0:
-        return params["fine_tune_epochs"], params["fine_tune_lr"]
-    return None
 
+    def unfreeze(self, model, cfg):
+        """Unfreeze the top ``fine_tune_layers`` layers of the base, batch norm excepted."""
+        from kerascli.runtime import keras_module
+        keras = keras_module()
+        base = model.get_layer("base")
+        base.trainable = True
+        top = max(0, int(cfg.params_dict["fine_tune_layers"]))
+        for i, layer in enumerate(base.layers):
+            layer.trainable = (i >= len(base.layers) - top
+                               and not isinstance(layer, keras.layers.BatchNormalization))
 
-def unfreeze(model, cfg):
-    """Unfreeze the top ``fine_tune_layers`` layers of the base, batch norm excepted."""
-    from kerascli.runtime import keras_module
-    keras = keras_module()
-    base = model.get_layer("base")
-    base.trainable = True
-    top = max(0, int(cfg.params_dict["fine_tune_layers"]))
-    for i, layer in enumerate(base.layers):
-        layer.trainable = (i >= len(base.layers) - top
-                           and not isinstance(layer, keras.layers.BatchNormalization))
+    def build(self, input_shape, task, n_outputs, *, base="mobilenetv2", weights="imagenet",
+              dropout=0.2,
+              preprocess=(), postprocess=()):
+        """``preprocess`` (kerascli's Rescaling(1/255)) is replaced by the base's own."""
+        from kerascli.runtime import keras_module
+        keras = keras_module()
+        layers = keras.layers
+        height, width, channels = input_shape
+        network = make_base(base, input_shape, weights)
+        prep, kernel, bias = preprocess_layer(keras, base, channels)
+        target = _base_input(input_shape, base)
+        resize = ([layers.Resizing(target[0], target[1], name="resize_to_base")]
+                  if target[:2] != (height, width) else [])
+        model = keras.Sequential([
+            keras.Input(shape=input_shape),
+            prep,
+            *resize,
+            network,
+            layers.GlobalAveragePooling2D(name="pool"),
+            layers.Dropout(dropout, name="head_dropout"),
+            layers.Dense(n_outputs, activation="softmax", name="head"),
+        ], name=f"transfer_{base}")
+        prep.set_weights([kernel, bias])
+        return model
+
+    def feature_extractor(self, model):
+        """The frozen part of a built transfer model, up to the pooled base features: what
+        ``compare transfer`` fits its scikit-learn baselines on (logistic regression on these
+        is the classic strong baseline)."""
+        from kerascli.runtime import keras_module
+        keras = keras_module()
+        return keras.Model(model.inputs, model.get_layer("pool").output)
 
 
 def keras_models_dir():
@@ -200,38 +235,3 @@ def preprocess_layer(keras, base, channels):
             kernel[0, 0, source, out] = 1.0
     layer = keras.layers.Conv2D(3, 1, trainable=False, name="base_preprocess")
     return layer, kernel, bias
-
-
-def build(input_shape, task, n_outputs, *, base="mobilenetv2", weights="imagenet",
-          fine_tune_layers=20, fine_tune_epochs=5, fine_tune_lr=1e-5, dropout=0.2,
-          preprocess=(), postprocess=()):
-    """``preprocess`` (kerascli's Rescaling(1/255)) is replaced by the base's own."""
-    from kerascli.runtime import keras_module
-    keras = keras_module()
-    layers = keras.layers
-    height, width, channels = input_shape
-    network = make_base(base, input_shape, weights)
-    prep, kernel, bias = preprocess_layer(keras, base, channels)
-    target = _base_input(input_shape, base)
-    resize = ([layers.Resizing(target[0], target[1], name="resize_to_base")]
-              if target[:2] != (height, width) else [])
-    model = keras.Sequential([
-        keras.Input(shape=input_shape),
-        prep,
-        *resize,
-        network,
-        layers.GlobalAveragePooling2D(name="pool"),
-        layers.Dropout(dropout, name="head_dropout"),
-        layers.Dense(n_outputs, activation="softmax", name="head"),
-    ], name=f"transfer_{base}")
-    prep.set_weights([kernel, bias])
-    return model
-
-
-def feature_extractor(model):
-    """The frozen part of a built transfer model, up to the pooled base features: what
-    ``compare transfer`` fits its scikit-learn baselines on (logistic regression on these
-    is the classic strong baseline)."""
-    from kerascli.runtime import keras_module
-    keras = keras_module()
-    return keras.Model(model.inputs, model.get_layer("pool").output)

@@ -31,14 +31,3 @@ def digits_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def linreg_run(tmp_path_factory):
     return _train_run(tmp_path_factory, "linreg", "iris", epochs=5)
-
-
-@pytest.fixture
-def invoke():
-    """Run the CLI in-process; returns click's Result (stdout and stderr kept apart)."""
-    from click.testing import CliRunner
-    from kerascli.cli import cli
-
-    def run(*args):
-        return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-    return run

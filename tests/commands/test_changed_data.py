@@ -3,6 +3,7 @@ config.json), unless --allow-changed-data, which scores anyway and says so."""
 import json
 
 import numpy as np
+import pytest
 
 
 def _greenhouse_csv(path, rows=90, seed=2):
@@ -20,6 +21,7 @@ def _run_dir(tmp_path):
     return next((tmp_path / "runs").glob("logreg-*"))
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_evaluate_refuses_a_csv_changed_since_training(invoke, tmp_path):
     csv = _greenhouse_csv(tmp_path / "greenhouse.csv")
     trained = invoke("train", "logreg", "--dataset", csv, "--label", "ripe", "--epochs", "2",
@@ -46,6 +48,7 @@ def test_evaluate_refuses_a_csv_changed_since_training(invoke, tmp_path):
     assert "changed since training" in forced.stderr
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_evaluate_of_a_registry_dataset_checks_its_arrays(invoke, iris_run):
     record = json.loads((iris_run.run_dir.path / "config.json").read_text())
     assert record["data_fingerprint"]["kind"] == "arrays"

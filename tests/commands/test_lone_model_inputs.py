@@ -2,7 +2,8 @@
 refusal says what the model takes, an LSTM's windows included."""
 import pytest
 
-from kerascli import inference
+from kerascli.inference.image_inputs import image_array
+from kerascli.inference.table_inputs import table_rows
 from kerascli.errors import UserError
 
 
@@ -18,9 +19,9 @@ def test_wrong_input_kind_says_what_the_model_takes(tmp_path, shape, given, word
     png = tmp_path / "seven.png"
     with pytest.raises(UserError) as err:
         if given == "rows":
-            inference.table_rows(csv, shape)
+            table_rows(csv, shape)
         else:
-            inference.image_array(png, shape)
+            image_array(png, shape)
     message = str(err.value)
     assert words in message and "\n" not in message
     if len(shape) == 2:

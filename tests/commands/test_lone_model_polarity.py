@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from kerascli import artifacts
@@ -68,6 +69,7 @@ def test_polarity_counts_only_when_nine_in_ten_training_borders_agree():
     assert background_of(np.zeros((5, 4))) is None  # not images
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_predict_inverts_no_photograph_of_a_model_trained_on_photographs(tmp_path, invoke):
     """A cnn trained on CIFAR's JPEGs recorded "light" (its mean border was light) and predict
     then inverted every darker photo it was given."""

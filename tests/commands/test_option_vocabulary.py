@@ -85,29 +85,29 @@ def test_commands_that_train_take_the_shared_options(command):
 def test_model_options_are_generated_from_the_model_file_for_train_and_compare():
     commands = dict(every_command())
     for name in models.names():
-        declared = {p.name for p in models.get(name).INFO.params}
+        declared = {p.name for p in models.get(name).params}
         for command in (f"train {name}", f"compare {name}"):
             have = {p.name for p in commands[command].params}
             assert declared <= have, (command, declared - have)
     lstm = {p.name for p in commands["forecast"].params}
-    assert {p.name for p in models.get("lstm").INFO.params} <= lstm
+    assert {p.name for p in models.get("lstm").params} <= lstm
 
 
 def test_old_spellings_still_work_as_hidden_aliases(tmp_path):
     """compare's --param NAME=VALUE and forecast's --column stay for users' scripts."""
-    from kerascli.commands import options
+    from kerascli.commands import configure
 
-    info = models.get("mlp").INFO
-    kwargs = {"legacy_params": ("hidden=8,4", "dropout=0.1"), "hidden": None, "dropout": None,
+    info = models.get("mlp")
+    kwargs = {"param_texts": ("hidden=8,4", "dropout=0.1"), "hidden": None, "dropout": None,
               "epochs": None, "batch_size": None, "learning_rate": None, "optimizer": None,
               "dataset": "iris", "label_alias": None}
-    cfg = options.train_config(info, kwargs)
+    cfg = configure.train_config(info, kwargs)
     assert cfg.params_dict == {"hidden": (8, 4), "dropout": 0.1}
-    lstm = models.get("lstm").INFO
+    lstm = models.get("lstm")
     kwargs = {"label_alias": "Open", "label": None, "units": None, "layers": None,
               "dropout": None, "highway": None, "epochs": None, "batch_size": None, "learning_rate": None,
               "optimizer": None}
-    assert options.train_config(lstm, kwargs).label == "Open"
+    assert configure.train_config(lstm, kwargs).data.label == "Open"
 
 
 def options_table():
@@ -119,7 +119,7 @@ def options_table():
         column = path if path in columns else " ".join(path.split()[:1] + ["MODEL"])
         if column in columns:
             by_column.setdefault(column, []).append((path.split()[-1], command))
-    own = {p.name for name in models.names() for p in models.get(name).INFO.params}
+    own = {p.name for name in models.names() for p in models.get(name).params}
     rows = {}
     for column in columns:
         commands = by_column[column]

@@ -7,11 +7,14 @@ import subprocess
 import sys
 import textwrap
 
-SAVE = textwrap.dedent("""
-    import sys, kerascli
+import pytest
+
+def _save_models(own_path, stranger_path):
+    """The two models, saved in this process: only loading needs the fresh process (where
+    kerascli is imported before Keras), so this spares a second TensorFlow start."""
     from kerascli.runtime import keras_module
-    keras = keras_module()
     from kerascli.models.layers import LocalResponseNormalization
+    keras = keras_module()
 
     @keras.saving.register_keras_serializable(package="someone")
     class Stranger(keras.layers.Layer):
@@ -23,9 +26,12 @@ SAVE = textwrap.dedent("""
                                   keras.layers.Dense(3, activation="softmax")])
         model.save(path)
 
-    save(LocalResponseNormalization(depth_radius=1), sys.argv[1])
-    save(Stranger(), sys.argv[2])
-""")
+    try:
+        save(LocalResponseNormalization(depth_radius=1), own_path)
+        save(Stranger(), stranger_path)
+    finally:  # forget the stranger again: no other test may resolve it
+        keras.saving.get_custom_objects().pop("someone>Stranger", None)
+
 
 LOAD = textwrap.dedent("""
     import json, sys, kerascli
@@ -50,9 +56,10 @@ def _python(code, *args):
     return done.stdout
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_own_layer_passes_safety_check_in_fresh_process_and_strangers_do_not(tmp_path):
     own, stranger = tmp_path / "own.h5", tmp_path / "stranger.h5"
-    _python(SAVE, own, stranger)
+    _save_models(own, stranger)
     result = json.loads(_python(LOAD, own, stranger).strip().splitlines()[-1])
     assert result[str(own)] == "loaded"
     assert "refused" in result[str(stranger)] and "someone>Stranger" in result[str(stranger)]

@@ -48,9 +48,64 @@ def _regression_result(repeats):
 
 
 def test_compare_plot_labels_rmse_and_explains_the_red_bar(captured, tmp_path):
-    comparing.plot(_regression_result(repeats=3), tmp_path / "comparison.png")
+    plots.plot_comparison(_regression_result(repeats=3), tmp_path / "comparison.png")
     ax = captured[0].axes[0]
     assert ax.get_ylabel() == "RMSE (lower is better)"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[0] == "best by mean RMSE: sklearn:linear-regression"
     assert "the others" in legend and "± std over 3 seeds" in legend
+
+
+def _classification_result(accuracies, names):
+    """A CompareResult whose models score ``accuracies`` on 10 shared test rows."""
+    y = np.array([0, 1] * 5)
+    dataset = Dataset(name="penguins", task="classification", kind="tabular",
+                      x_train=np.zeros((30, 2)), y_train=np.zeros(30), x_test=np.zeros((10, 2)),
+                      y_test=y, input_shape=(2,), source="generated", class_names=("a", "b"),
+                      extra={"split_seed": 0})
+
+    def entry(name, accuracy):
+        pred = y.copy()
+        pred[: round((1 - accuracy) * 10)] ^= 1
+        run = Run(seed=42, metrics={"accuracy": accuracy, "macro_f1": accuracy},
+                  train_seconds=0.1, predict_seconds=0.01, n_params=3, data_sha256="h",
+                  y_pred=pred)
+        return Entry(name=name, kind=name.split(":")[0], estimator=name, params_counted="x",
+                     runs=[run])
+    cfg = CompareConfig(train=make_config("logreg", validation_split=0.0, out=None))
+    return CompareResult(cfg, dataset, [entry(n, a) for n, a in zip(names, accuracies)])
+
+
+FOUR = ["keras:logreg", "sklearn:logistic-regression", "sklearn:random-forest", "sklearn:knn"]
+
+
+def _boxes(fig, artists):
+    renderer = fig.canvas.get_renderer()
+    return [a.get_window_extent(renderer) for a in artists]
+
+
+def test_compare_plot_tick_labels_do_not_overlap_and_the_legend_covers_no_bar(captured,
+                                                                             tmp_path):
+    plots.plot_comparison(_classification_result([0.9, 0.8, 1.0, 0.7], FOUR), tmp_path / "c.png")
+    fig = captured[0]
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    ticks = _boxes(fig, [t for t in ax.get_xticklabels() if t.get_text()])
+    assert len(ticks) == 4
+    for left, right in zip(ticks, ticks[1:]):
+        assert left.x1 <= right.x0, "x tick labels overlap"
+    legend = ax.get_legend().get_window_extent(fig.canvas.get_renderer())
+    for bar in _boxes(fig, ax.patches):
+        assert not legend.overlaps(bar), "the legend covers a bar"
+    for tick in ticks:
+        assert not legend.overlaps(tick), "the legend covers a model's name"
+
+
+def test_compare_plot_names_every_model_of_a_three_way_tie(captured, tmp_path):
+    plots.plot_comparison(_classification_result([0.9, 0.9, 0.9, 0.7], FOUR), tmp_path / "c.png")
+    ax = captured[0].axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0] == ("best by mean accuracy: keras:logreg, sklearn:logistic-regression, "
+                         "sklearn:random-forest (3-way tie)")
+    colours = [tuple(p.get_facecolor()) for p in ax.patches]
+    assert colours[0] == colours[1] == colours[2] != colours[3]  # the three tied bars are red

@@ -105,7 +105,7 @@ def test_predict_on_a_compare_run_uses_its_keras_model(compare_run, tmp_path):
     assert result.exit_code == 0, result.output
     assert "compare run" in result.stderr
     predictions = json.loads(result.stdout)["predictions"]
-    assert [p["input"] for p in predictions] == [f"{rows}:2", f"{rows}:3"]
+    assert [p["input"] for p in predictions] == [f"{rows} row 1", f"{rows} row 2"]
     assert all(p["top"][0]["class"] in ("setosa", "versicolor", "virginica")
                for p in predictions)
 

@@ -23,6 +23,7 @@ def test_train_logreg_iris_json(invoke, tmp_path):
     assert "epoch 2/2" in result.stderr and 'Model: "logreg"' in result.stderr
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_train_logreg_with_its_defaults_learns_iris(invoke, tmp_path):
     """The defaults (100 epochs, batch 16, lr 0.05 for iris) reach the published ~0.97 level;
     0.9 leaves room for noise, not for a broken loop (chance is 1/3)."""
@@ -100,6 +101,7 @@ def test_unknown_model_exits_2(invoke):
     assert result.exit_code == 2 and "resnet" in result.stderr
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_end_to_end_in_a_real_process_keeps_stdout_pure_json(tmp_path):
     env = {**os.environ, "KERAS_HOME": str(tmp_path / ".keras"), "HOME": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "kerascli", "train", "logreg", "--dataset", "digits",

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from kerascli.cli import cli
+from kerascli.core.config import SCHEMA_VERSION
 
 MODEL_KEYS = {"name", "kind", "estimator", "best", "metrics", "train_seconds", "predict_seconds",
               "n_params", "params_counted", "seeds", "data_sha256", "warnings",
@@ -49,7 +50,7 @@ def test_compare_logreg_defaults_to_iris_and_writes_a_complete_run(iris_doc):
     assert json.loads((run_dir / "results.json").read_text()) == doc
     record = json.loads((run_dir / "config.json").read_text())
     config = record["config"]
-    assert record["command"] == "compare" and record["version"] == 2
+    assert record["command"] == "compare" and record["version"] == SCHEMA_VERSION
     assert config["train"]["model"] == "logreg" and config["repeats"] == 2
     assert config["train"]["validation_split"] == 0.0  # Keras fits on all the training rows
     assert (run_dir / "keras" / "model.h5").is_file()
@@ -61,7 +62,7 @@ def test_results_json_follows_the_schema(iris_doc):
             "higher_is_better", "models", "verdict", "config", "versions", "run_dir",
             "files"} <= set(doc)
     assert doc["primary_metric"] == "accuracy" and doc["higher_is_better"] is True
-    assert set(doc["verdict"]) == {"best", "runner_up", "metric", "difference", "spread",
+    assert set(doc["verdict"]) == {"best", "tied", "runner_up", "metric", "difference", "spread",
                                    "separated", "test", "p_value", "p_values", "alpha"}
     assert sum(m["best"] for m in doc["models"]) == 1
     for m in doc["models"]:
@@ -217,3 +218,26 @@ def test_a_baseline_for_the_wrong_task_of_a_csv_is_refused_before_training(tmp_p
                      "--baseline", "linear-regression"], tmp_path)
     assert result.exit_code == 2 and "does regression only" in result.stderr
     assert "training keras" not in result.stderr
+
+
+def test_the_summary_line_names_every_model_of_a_three_way_tie(capsys):
+    from kerascli.commands.compare import _print_table
+    from test_comparing_core import (CompareResult, compare_config,
+                                     predictions_entry, tiny_dataset)
+
+    dataset = tiny_dataset(n=120)
+    entries = [predictions_entry(n, w, truth=dataset.y_test, seeds=1)
+               for n, w in (("a", [1]), ("b", [2]), ("c", [3]), ("d", [1, 2]))]
+    _print_table(CompareResult(compare_config("logreg"), dataset, entries).to_dict())
+    out = capsys.readouterr().out
+    assert "accuracy: a, b and c tie" in out
+    assert out.count("★") == 3
+
+
+def test_the_plot_file_asked_for_is_the_one_named_on_stderr(tmp_path):
+    png = tmp_path / "mine.png"
+    result = invoke(["logreg", "--epochs", "1", "--plot-file", str(png)], tmp_path)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert png.is_file()
+    line = next(l for l in result.stderr.splitlines() if l.startswith("results: "))
+    assert f"plot: {png} (and " in line and line.endswith("comparison.png)")

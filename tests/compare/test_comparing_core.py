@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from kerascli import baselines, comparing
+from kerascli import baselines, comparing, models
+from kerascli.core import metrics as core_metrics
 from kerascli.comparing import CompareResult, Entry, Run
 from kerascli.core.config import CompareConfig, make_config
 from kerascli.datasets import Dataset
@@ -86,16 +87,16 @@ def test_verdict_uses_mcnemar_on_the_shared_test_rows(n, wrong_a, wrong_b, separ
 
 def test_mcnemar_and_bootstrap_p_values():
     truth = np.zeros(100, dtype=int)
-    assert comparing.mcnemar(truth, truth, truth) == 1.0
+    assert core_metrics.mcnemar(truth, truth, truth) == 1.0
     worse = truth.copy()
     worse[:10] = 1
-    assert comparing.mcnemar(truth, truth, worse) == pytest.approx(2 * 0.5 ** 10)
+    assert core_metrics.mcnemar(truth, truth, worse) == pytest.approx(2 * 0.5 ** 10)
     rng = np.random.default_rng(1)
     y = rng.normal(size=300)
     close = y + rng.normal(0, 0.1, 300)
-    assert comparing.paired_bootstrap(y, close, y + rng.normal(0, 1.0, 300)) < 0.01
-    assert comparing.paired_bootstrap(y, close, close[::-1][::-1]) == 1.0
-    assert comparing.paired_bootstrap(y, close, y + rng.normal(0, 0.1, 300)) > 0.05
+    assert core_metrics.paired_bootstrap(y, close, y + rng.normal(0, 1.0, 300)) < 0.01
+    assert core_metrics.paired_bootstrap(y, close, close[::-1][::-1]) == 1.0
+    assert core_metrics.paired_bootstrap(y, close, y + rng.normal(0, 0.1, 300)) > 0.05
 
 
 def test_regression_ranks_by_lowest_rmse():
@@ -161,20 +162,20 @@ def test_convergence_warnings_are_recorded_not_hidden(monkeypatch):
 
 
 def test_defaults_follow_the_keras_model():
-    assert baselines.defaults("logreg", "classification") == ("logistic-regression",)
-    assert baselines.defaults("linreg", "regression") == ("linear-regression",)
-    assert baselines.defaults("mlp", "regression") == ("mlp",)
+    assert models.get("logreg").counterparts_for("classification") == ("logistic-regression",)
+    assert models.get("linreg").counterparts_for("regression") == ("linear-regression",)
+    assert models.get("mlp").counterparts_for("regression") == ("mlp",)
     for model in ("cnn", "alexnet", "cifar"):
-        assert baselines.defaults(model, "classification") == ("logistic-regression",
-                                                               "random-forest")
+        assert models.get(model).counterparts_for("classification") == (
+            "logistic-regression", "random-forest")
 
 
 def test_costly_baselines_warn_on_large_data():
     seen = []
-    baselines.resolve(("svm", "knn", "random-forest"), "cnn", "classification",
+    baselines.resolve(("svm", "knn", "random-forest"), "classification",
                       n_train=60_000, warn=seen.append)
     assert len(seen) == 2 and "SVC" in seen[0] and "60,000" in seen[0]
-    baselines.resolve(("svm",), "cnn", "classification", n_train=1_000, warn=seen.append)
+    baselines.resolve(("svm",), "classification", n_train=1_000, warn=seen.append)
     assert len(seen) == 2
 
 
@@ -215,3 +216,17 @@ def test_split_is_loaded_once_and_identical_for_keras_and_every_baseline(monkeyp
     assert seen["validation_split"] == 0.0
     digests = {d for m in result.to_dict()["models"] for d in m["data_sha256"]}
     assert digests == {result.split()["sha256"]}
+
+
+def test_a_three_way_tie_names_all_three_models():
+    cfg = compare_config("logreg", repeats=1)
+    dataset = tiny_dataset(n=120)
+    truth = dataset.y_test
+    result = CompareResult(cfg, dataset, [predictions_entry(n, w, truth=truth, seeds=1)
+                                          for n, w in (("a", [1]), ("b", [2]), ("c", [3]),
+                                                       ("d", [1, 2]))])
+    verdict = result.verdict()
+    assert verdict["tied"] == ["a", "b", "c"] and verdict["difference"] == 0
+    alone = CompareResult(cfg, dataset, [predictions_entry("a", [], truth=truth, seeds=1),
+                                         predictions_entry("b", [1], truth=truth, seeds=1)])
+    assert alone.verdict()["tied"] == ["a"]

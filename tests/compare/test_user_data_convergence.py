@@ -62,6 +62,7 @@ def test_a_csv_gets_batch_size_epoch_cap_and_patience_from_its_size(tmp_path):
     assert config.make_config("logreg", "iris").auto == ()
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_compare_logreg_on_a_small_csv_is_not_under_trained(tmp_path):
     csv = _orchard_csv(tmp_path / "orchard.csv")
     models, doc, _ = _compare(tmp_path, "logreg", "--dataset", csv, "--label", "fruit")

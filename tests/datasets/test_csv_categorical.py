@@ -95,7 +95,7 @@ def test_predict_refuses_text_in_a_numeric_column_in_one_line(price_run, tmp_pat
     rows.write_text("size,city,color\nbig,Paris,red\n")
     result = invoke("predict", run_dir, rows)
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "row 2, column 'size'" in result.stderr and "not a number" in result.stderr
+    assert "row 1 (line 2), column 'size'" in result.stderr and "not a number" in result.stderr
 
 
 def test_evaluate_reloads_and_matches_training(price_run):
@@ -154,7 +154,7 @@ def test_compare_feeds_the_baselines_the_same_encoding(houses, tmp_path):
 def test_baseline_encoding_puts_unknown_categories_in_no_category():
     from kerascli import baselines
     rows = np.array([["1", "a"], ["", "b"], ["3", "a"]])
-    encoding = baselines.table_encoding(["numeric", "categorical"]).fit(rows)
+    encoding = baselines.table_encoding(["numeric", "categorical"], max_categories=100).fit(rows)
     out = encoding.transform(np.array([["2", "zzz"], ["", "a"]]))
     assert out.shape == (2, 3)
     assert out[0, 0] == pytest.approx(0.0) and list(out[0, 1:]) == [0.0, 0.0]
@@ -169,3 +169,20 @@ def test_a_stray_word_in_a_numeric_column_is_a_one_line_error_not_a_category(tmp
                     + "four,x\n")
     with pytest.raises(DataError, match="column 'a' is not numeric at row 11 \\('four'\\)"):
         load(str(path), LoadOptions(label="b"))
+
+
+@pytest.mark.parametrize("cells, why", [
+    # R's openintro::cards: value is 2..10 then J, Q, K, A, each four times
+    ([str(v) for v in range(2, 11)] * 2 + ["J", "Q", "K", "A"] * 2, "repeated words"),
+    # classification codes (R's validate::nace_rev2): leading zeros, a few letters
+    (["A", "01", "011", "0111", "0112", "02", "021", "B", "05", "051", "10", "11"], "codes"),
+], ids=["cards", "codes"])
+def test_numbers_mixed_with_repeated_words_or_written_as_codes_are_categories(tmp_path, cells,
+                                                                               why):
+    from kerascli.datasets import LoadOptions, load
+    path = tmp_path / "t.csv"
+    path.write_text("value,y\n" + "".join(f"{c},{'x' if i % 2 else 'y'}\n"
+                                           for i, c in enumerate(cells)))
+    data = load(str(path), LoadOptions(label="y"))
+    notes = data.extra.get("notes", [])
+    assert any("column 'value' is text" in note for note in notes), (why, notes)

@@ -56,3 +56,72 @@ def test_download_of_an_embedded_dataset_is_exit_2():
     assert result.exit_code == 2 and "iris has nothing to download" in result.stderr
     result = CliRunner().invoke(cli, ["datasets", "download", "nosuch"])
     assert result.exit_code == 2 and "unknown dataset 'nosuch'" in result.stderr
+
+
+# ------------------------------------------- one validator: what train refuses is not valid
+
+def _train_refuses(name):
+    from kerascli.datasets import LoadOptions, load
+    from kerascli.errors import DataError
+    import pytest
+    with pytest.raises(DataError):
+        load(name, LoadOptions())
+
+
+def _flip_a_byte(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _cut_keeping_the_trailer(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2] + data[-8:])  # CRC and size as they were
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("damage", [_flip_a_byte, _cut_keeping_the_trailer])
+def test_a_damaged_gzip_that_train_refuses_is_invalid_in_the_listing(mnist_files, data_dir,
+                                                                     damage):
+    damage(data_dir / "mnist" / "train-images-idx3-ubyte.gz")
+    row = _listing()["mnist"]
+    assert row["valid"] is False and "train-images" in row["error"]
+    _train_refuses("mnist")
+
+
+class _Evil:
+    def __reduce__(self):
+        import os
+        return (os.system, ("echo poisoned",))
+
+
+def _poison(path):
+    import pickle
+    path.write_bytes(pickle.dumps({b"data": _Evil(), b"labels": []}, protocol=2))
+
+
+def _truncate(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+@pytest.mark.parametrize("damage", [_poison, _truncate])
+def test_a_poisoned_or_truncated_cifar_python_batch_is_invalid_in_the_listing(data_dir, damage):
+    import datafiles
+    directory = data_dir / "cifar10" / "cifar-10-batches-py"
+    datafiles.write_cifar_py_dir(directory)
+    assert _listing()["cifar10"]["valid"] is True
+    damage(directory / "data_batch_3")
+    row = _listing()["cifar10"]
+    assert row["valid"] is False and "data_batch_3" in row["error"]
+    _train_refuses("cifar10")
+
+
+def test_the_table_explains_differs_and_none(mnist_files, cifar_files):
+    result = CliRunner().invoke(cli, ["datasets"])
+    assert result.exit_code == 0
+    assert "DIFFERS" in result.stdout and "none" in result.stdout
+    legend = next(line for line in result.stdout.splitlines() if line.startswith("checksum:"))
+    assert "DIFFERS" in legend and "none" in legend

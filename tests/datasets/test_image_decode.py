@@ -3,8 +3,8 @@ training, evaluate and predict see the same pixels."""
 import numpy as np
 import pytest
 
-from kerascli.core import pipeline
-from kerascli.datasets import _filecheck, images
+from kerascli.core import tfdata
+from kerascli.datasets import _filecheck, _image_decode, _image_files
 
 
 def _photo(width, height, seed=0):
@@ -45,13 +45,13 @@ def test_tf_io_routes_give_pillows_pixels_within_one_level(tmp_path):
         facts = _filecheck.inspect(path)[1]
         for size in ((96, 128), (24, 40), (8, 8), (300, 260)):
             for channels in (3, 1):
-                seen_routes.add(images.route(facts, size))
-                ours = images.decode_file(path, size, channels).astype(int)
-                pillow = images.pillow_decode(path, size, channels).astype(int)
+                seen_routes.add(_image_decode.route(facts, size))
+                ours = _image_decode.decode_file(path, size, channels).astype(int)
+                pillow = _image_decode.pillow_decode(path, size, channels).astype(int)
                 assert ours.shape == (*size, channels)
                 assert np.abs(ours - pillow).max() <= 1, (path.name, size, channels)
     # every tf.io route was exercised: JPEG at 1/1, 1/2, 1/4, 1/8, PNG with alpha, the rest
-    assert seen_routes == {1, 2, 3, 4, images.PNG_ALPHA, images.TF_RGB}
+    assert seen_routes == {1, 2, 3, 4, _image_decode.PNG_ALPHA, _image_decode.TF_RGB}
 
 
 def test_what_tf_io_cannot_read_alike_goes_through_pillow(tmp_path):
@@ -68,43 +68,43 @@ def test_what_tf_io_cannot_read_alike_goes_through_pillow(tmp_path):
     rgb.convert("P").save(tmp_path / "palette.bmp")
     for name in ("cmyk.jpg", "photo.webp", "deep.png", "keyed.png", "keyed.gif", "palette.bmp"):
         path = tmp_path / name
-        assert images.route(_filecheck.inspect(path)[1], (8, 8)) == images.PILLOW, name
-        np.testing.assert_array_equal(images.decode_file(path, (8, 8)),
-                                      images.pillow_decode(path, (8, 8)))
-    assert images.decode_file(tmp_path / "keyed.png", (16, 20))[0, 0].tolist() == [255] * 3
+        assert _image_decode.route(_filecheck.inspect(path)[1], (8, 8)) == _image_decode.PILLOW, name
+        np.testing.assert_array_equal(_image_decode.decode_file(path, (8, 8)),
+                                      _image_decode.pillow_decode(path, (8, 8)))
+    assert _image_decode.decode_file(tmp_path / "keyed.png", (16, 20))[0, 0].tolist() == [255] * 3
 
 
 def test_training_evaluate_and_predict_see_identical_pixels(tmp_path):
     """The training feed, the evaluate/validation batches and predict's per-file read are one
     decode function: the same bytes in, the same pixels out."""
-    from kerascli import inference
+    from kerascli.inference.image_inputs import image_array
     paths = _files(tmp_path)
     size = (24, 32)
     facts = _filecheck.check(paths)[1]
-    files = images.ImageFiles(paths, size, 3, [images.route(facts[p], size) for p in paths])
+    files = _image_files.ImageFiles(paths, size, 3, [_image_decode.route(facts[p], size) for p in paths])
     labels = np.arange(len(paths))
-    feed, _ = pipeline.image_feed(files, labels, batch_size=5, seed=3)
+    feed, _ = tfdata.image_feed(files, labels, batch_size=5, seed=3)
     trained = dict(zip(*reversed([np.concatenate(part) for part in zip(
         *[(x.numpy(), y.numpy()) for x, y in feed])])))
-    evaluated = np.concatenate([x.numpy() for x, _ in pipeline.image_batches(
+    evaluated = np.concatenate([x.numpy() for x, _ in tfdata.image_batches(
         files, labels, batch_size=4)])
     assert sorted(trained) == labels.tolist()
     for i, path in enumerate(paths):
-        predicted, _ = inference.image_array(path, (*size, 3))
+        predicted, _ = image_array(path, (*size, 3))
         np.testing.assert_array_equal(trained[i], predicted)
         np.testing.assert_array_equal(evaluated[i], predicted)
         np.testing.assert_array_equal(files[i], predicted)
     with open(paths[0], "rb") as upload:  # serve: an uploaded file's bytes
-        np.testing.assert_array_equal(images.decode_file(upload, size), trained[0])
+        np.testing.assert_array_equal(_image_decode.decode_file(upload, size), trained[0])
 
 
 def test_a_file_whose_pixels_do_not_decode_is_one_clear_error_in_predict(tmp_path):
-    from kerascli import inference
+    from kerascli.inference.image_inputs import image_array
     from kerascli.errors import DataError
     path = _broken_jpeg(tmp_path / "broken.jpg")
     assert _filecheck.problem(path) is None  # passes the header check
     with pytest.raises(DataError, match="broken.jpg"):
-        inference.image_array(path, (8, 8, 3))
+        image_array(path, (8, 8, 3))
 
 
 def _broken_jpeg(path):
@@ -162,7 +162,7 @@ def test_a_training_batch_leaves_out_a_file_that_fails_to_decode_and_keeps_the_r
     root = _folder_with_broken_files(tmp_path / "photos")
     ds = load(str(root), LoadOptions(image_size=(8, 8)))
     assert not ds.skipped  # the header check passes them
-    feed, _ = pipeline.image_feed(ds.x_train, ds.y_train, batch_size=4, seed=0)
+    feed, _ = tfdata.image_feed(ds.x_train, ds.y_train, batch_size=4, seed=0)
     batches = [(x.numpy(), y.numpy()) for x, y in feed]
     assert len(batches) == 5  # ceil(18 / 4): each batch kept, one file short where one failed
     assert sum(len(y) for _, y in batches) == 16
@@ -173,7 +173,7 @@ def test_a_training_batch_leaves_out_a_file_that_fails_to_decode_and_keeps_the_r
     expected = {0: [], 1: []}
     for path, label in zip(ds.x_train.paths, ds.y_train):
         if "broken" not in path:
-            expected[int(label)].append(images.decode_file(path, (8, 8)))
+            expected[int(label)].append(_image_decode.decode_file(path, (8, 8)))
     for label in (0, 1):  # each label still with its own images
         assert sorted(a.tobytes() for a in by_label[label]) == sorted(
             a.tobytes() for a in expected[label])
@@ -185,6 +185,7 @@ def test_a_training_batch_leaves_out_a_file_that_fails_to_decode_and_keeps_the_r
     assert "warning: " not in capfd.readouterr().err
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_train_skips_files_that_fail_mid_training_and_lists_them_in_skipped_txt(tmp_path):
     """The real CLI: no traceback, one line per file, the run completes, skipped.txt names
     them; a test image that will not decode is said to be scored as a white image."""
@@ -216,11 +217,11 @@ def test_validation_batches_never_come_out_empty_nor_misaligned(tmp_path):
     good = tmp_path / "c.png"
     from PIL import Image
     Image.fromarray(_photo(8, 8)).save(good)
-    files = images.ImageFiles([*broken, good], (8, 8), 3)
-    batches = [(x.numpy(), y.numpy()) for x, y in pipeline.image_batches(
+    files = _image_files.ImageFiles([*broken, good], (8, 8), 3)
+    batches = [(x.numpy(), y.numpy()) for x, y in tfdata.image_batches(
         files, np.array([0, 1, 2]), batch_size=2)]
     assert [y.tolist() for _, y in batches] == [[0, 1], [2]]
     assert batches[0][0].min() == 255  # kept, white
-    unlabelled = np.concatenate([x.numpy() for x in pipeline.image_batches(files, batch_size=2)])
+    unlabelled = np.concatenate([x.numpy() for x in tfdata.image_batches(files, batch_size=2)])
     assert len(unlabelled) == 3 and unlabelled[:2].min() == 255
-    np.testing.assert_array_equal(unlabelled[2], images.decode_file(good, (8, 8)))
+    np.testing.assert_array_equal(unlabelled[2], _image_decode.decode_file(good, (8, 8)))

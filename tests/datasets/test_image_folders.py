@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kerascli.datasets import LoadOptions, load
-from kerascli.datasets import images
+from kerascli.datasets import _image_decode, _image_files, _memory, images
 from kerascli.errors import DataError
 
 
@@ -165,13 +165,13 @@ def test_sixteen_bit_and_transparent_images_are_scaled_not_clipped(tmp_path):
     from PIL import Image
     ramp = (np.arange(16 * 16, dtype=np.uint32).reshape(16, 16) * 256).astype(np.uint16)
     Image.fromarray(ramp).save(tmp_path / "deep.png")
-    x = images.decode_file(tmp_path / "deep.png", (16, 16), channels=1)
+    x = _image_decode.decode_file(tmp_path / "deep.png", (16, 16), channels=1)
     expected = np.rint(ramp.astype(np.float64) * 255 / 65535).astype(np.uint8)
     np.testing.assert_array_equal(x[..., 0], expected)
     assert len(np.unique(x)) > 200  # not binarised
     clear = Image.new("RGBA", (4, 4), (0, 0, 0, 0))
     clear.save(tmp_path / "clear.png")
-    assert images.decode_file(tmp_path / "clear.png", (4, 4)).min() == 255  # on white
+    assert _image_decode.decode_file(tmp_path / "clear.png", (4, 4)).min() == 255  # on white
 
 
 def test_loading_decodes_nothing_and_the_arrays_stay_files(tmp_path, monkeypatch):
@@ -179,41 +179,41 @@ def test_loading_decodes_nothing_and_the_arrays_stay_files(tmp_path, monkeypatch
     for cls in ("a", "b"):
         for i in range(4):
             _save(root / cls / f"{i}.jpg")
-    monkeypatch.setattr(images, "decode_file", lambda *a, **k: pytest.fail("decoded on load"))
+    monkeypatch.setattr(_image_decode, "decode_file", lambda *a, **k: pytest.fail("decoded on load"))
     ds = load(str(root), LoadOptions(image_size=(8, 8)))
-    assert isinstance(ds.x_train, images.ImageFiles) and ds.x_train.shape[1:] == (8, 8, 3)
+    assert isinstance(ds.x_train, _image_files.ImageFiles) and ds.x_train.shape[1:] == (8, 8, 3)
     from kerascli.core import data
     x_fit, _, x_val, _ = data.validation_split(ds, 0.25, 0)
-    assert isinstance(x_fit, images.ImageFiles) and isinstance(x_val, images.ImageFiles)
+    assert isinstance(x_fit, _image_files.ImageFiles) and isinstance(x_val, _image_files.ImageFiles)
 
 
 def test_decoding_a_folder_that_does_not_fit_in_memory_is_refused(tmp_path, monkeypatch):
-    files = images.ImageFiles([tmp_path / "a.jpg"] * 1000, (10_000, 10_000), 3)
-    monkeypatch.setattr(images, "available_memory", lambda: 8 * 2 ** 30)
+    files = _image_files.ImageFiles([tmp_path / "a.jpg"] * 1000, (10_000, 10_000), 3)
+    monkeypatch.setattr(_memory, "available_memory", lambda: 8 * 2 ** 30)
     with pytest.raises(Exception, match="needs 279.4 GiB of memory but 8.0 GiB is available"):
         np.asarray(files)
 
 
 def test_predict_reads_a_sixteen_bit_png_without_binarising_it(tmp_path):
     from PIL import Image
-    from kerascli import inference
+    from kerascli.inference.image_inputs import image_array
     ramp = (np.arange(8 * 8, dtype=np.uint32).reshape(8, 8) * 1000).astype(np.uint16)
     Image.fromarray(ramp).save(tmp_path / "scan.png")
-    x, inverted = inference.image_array(tmp_path / "scan.png", (8, 8, 1))
+    x, inverted = image_array(tmp_path / "scan.png", (8, 8, 1))
     assert not inverted
     np.testing.assert_array_equal(x[..., 0], np.rint(ramp.astype(float) * 255 / 65535).astype(np.uint8))
 
 
 def test_an_image_size_whose_first_batch_cannot_fit_is_refused_with_the_figure(
         tmp_path, monkeypatch):
-    from kerascli.core import pipeline
+    from kerascli.core import tfdata
     from kerascli.errors import UserError
-    files = images.ImageFiles([tmp_path / "a.jpg"] * 100, (10_000, 10_000), 3)
-    monkeypatch.setattr(images, "available_memory", lambda: 16 * 2 ** 30)
+    files = _image_files.ImageFiles([tmp_path / "a.jpg"] * 100, (10_000, 10_000), 3)
+    monkeypatch.setattr(_memory, "available_memory", lambda: 16 * 2 ** 30)
     with pytest.raises(UserError, match="--image-size 10000x10000: one batch of 32 images is "
                                         "35.8 GiB as float32.*16.0 GiB of memory is available"):
-        pipeline.check_batch_fits(files, 32)
-    pipeline.check_batch_fits(images.ImageFiles([tmp_path / "a.jpg"], (64, 64), 3), 32)
+        tfdata.check_batch_fits(files, 32)
+    tfdata.check_batch_fits(_image_files.ImageFiles([tmp_path / "a.jpg"], (64, 64), 3), 32)
 
 
 def test_train_refuses_image_size_10000_before_building_a_model(tmp_path):
@@ -227,3 +227,49 @@ def test_train_refuses_image_size_10000_before_building_a_model(tmp_path):
                                       "10000", "--out", str(tmp_path / "runs")])
     assert result.exit_code == 2
     assert "one batch of" in result.output and "GiB as float32" in result.output
+
+
+def _labels_of(data):
+    """{file name: class name} over both parts."""
+    return {os.path.basename(p): data.class_names[int(y)]
+            for x, ys in ((data.x_train, data.y_train), (data.x_test, data.y_test))
+            for p, y in zip(x.paths, ys)}
+
+
+def test_a_link_into_another_class_folder_keeps_its_images_label(tmp_path):
+    """cat/extra -> ../dog/sub: dog images stay dogs (they trained as cats, silently)."""
+    for i in range(4):
+        _save(tmp_path / "cat" / f"c{i}.png")
+        _save(tmp_path / "dog" / "sub" / f"d{i}.png")
+    os.symlink("../dog/sub", tmp_path / "cat" / "extra")
+    data = load(str(tmp_path), LoadOptions(image_size=(8, 8)))
+    labels = _labels_of(data)
+    assert len(labels) == 8  # each file once
+    assert {n: c for n, c in labels.items() if n.startswith("d")} == {
+        f"d{i}.png": "dog" for i in range(4)}
+    assert any("labelled by the folder they lie in" in note for note in data.extra["notes"])
+
+
+def test_a_link_back_to_the_root_does_not_empty_the_other_classes(tmp_path):
+    """cat/up -> ..: 'class dog has no usable image' although dog holds 8."""
+    for i in range(8):
+        _save(tmp_path / "cat" / f"c{i}.png")
+        _save(tmp_path / "dog" / f"d{i}.png")
+    os.symlink("..", tmp_path / "cat" / "up")
+    labels = _labels_of(load(str(tmp_path), LoadOptions(image_size=(8, 8))))
+    assert sorted(labels.values()) == ["cat"] * 8 + ["dog"] * 8
+
+
+def test_a_folder_of_gray_images_trains_on_one_channel_and_any_colour_makes_it_rgb(tmp_path):
+    for i in range(3):
+        _save(tmp_path / "gray" / "a" / f"{i}.png", mode="L")
+        _save(tmp_path / "gray" / "b" / f"{i}.jpg", mode="L")
+    data = load(str(tmp_path / "gray"), LoadOptions(image_size=(8, 8)))
+    assert data.input_shape[-1] == 1 and data.extra["color_mode"] == "grayscale"
+    assert np.asarray(data.x_train[:2]).shape[-1] == 1
+    _save(tmp_path / "gray" / "b" / "colour.png", mode="RGB")
+    data = load(str(tmp_path / "gray"), LoadOptions(image_size=(8, 8)))
+    assert data.input_shape[-1] == 3 and data.extra["color_mode"] == "rgb"
+    forced = load(str(tmp_path / "gray"), LoadOptions(image_size=(8, 8),
+                                                  color_mode="grayscale"))
+    assert forced.input_shape[-1] == 1

@@ -91,6 +91,7 @@ MIRRORED = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_mirrored_strategy_trains_over_two_logical_cpus(tmp_path):
     run = tmp_path / "run"
     proc = subprocess.run([sys.executable, "-c", MIRRORED, str(run)], capture_output=True, text=True,

@@ -38,10 +38,11 @@ def seasonal_values(n=156, seed=0):
 
 def run(series, *, train=None, **evaluation):
     cfg = make_config("lstm", **{**TINY, **(train or {})})
-    dataset = from_series(series, cfg.load_options())
+    dataset = from_series(series, cfg.data)
     return forecasting.run(ForecastConfig(train=cfg, **evaluation), dataset, quiet=True)
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_backtest_1_is_the_single_split_and_k_origins_pool_to_the_same_scores():
     series = monthly(seasonal_values())
     one = run(series, backtest=1)
@@ -56,7 +57,9 @@ def test_backtest_1_is_the_single_split_and_k_origins_pool_to_the_same_scores():
 
 
 @pytest.mark.parametrize("refit,target,choose", [
-    (False, "auto", False), (False, "log-sdiff-diff", True), (False, "sdiff", False),
+    pytest.param(False, "auto", False, marks=pytest.mark.slow),
+    pytest.param(False, "log-sdiff-diff", True, marks=pytest.mark.slow),
+    pytest.param(False, "sdiff", False, marks=pytest.mark.slow),
     pytest.param(True, "auto", False, marks=pytest.mark.slow),
     pytest.param(True, "log-sdiff", True, marks=pytest.mark.slow)])
 def test_nothing_after_an_origin_reaches_any_model_at_that_origin(refit, target, choose):
@@ -97,6 +100,7 @@ def test_every_step_is_scored_and_naive_gets_worse_with_the_horizon():
     assert len(result.coverage["lstm"]["80"]["per_step"]) == 3
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_strategy_auto_trains_both_and_keeps_the_better_on_validation():
     series = Series(values=noisy_sine(300), dates=None, column="v", date_column=None,
                     source="sine")
@@ -126,6 +130,28 @@ def test_intervals_cover_about_their_level_on_white_noise():
     assert (lo <= result.predictions["lstm"]).all() and (hi >= result.predictions["lstm"]).all()
 
 
+def test_intervals_and_forecasts_of_a_positive_series_stay_positive():
+    # UKgas-like: a quarterly season from high winters to summers near zero; a naive or drift
+    # error the size of the swing put the symmetric interval far below zero (-48.85 .. 616.62)
+    rng = np.random.default_rng(4)
+    t = np.arange(160)
+    values = (1 + 0.01 * t) * np.array([60.0, 20.0, 3.0, 40.0])[t % 4] * np.exp(
+        rng.normal(0, 0.1, len(t)))
+    series = Series(values=values, dates=pd.date_range("1960-01-01", periods=len(t), freq="QS"),
+                    column="gas", date_column="time", source="generated", frequency="quarterly")
+    result = run(series, train={"target": "levels", "horizon": 3}, backtest=2,
+                 strategy_h="direct")
+    for name, by_level in result.intervals.items():
+        assert (result.predictions[name] > 0).all(), name
+        for level, (lo, hi) in by_level.items():
+            assert (lo > 0).all() and (lo <= result.predictions[name]).all(), (name, level)
+            assert (hi >= result.predictions[name]).all()
+    for row in result.future:
+        for name in result.models:
+            assert row[name] > 0 and 0 < row[f"{name}_lo95"] <= row[name] <= row[f"{name}_hi95"]
+
+
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_season_is_inferred_and_seasonal_naive_scales_mase():
     values = seasonal_values()
     result = run(monthly(values), backtest=2)
@@ -140,6 +166,7 @@ def test_season_is_inferred_and_seasonal_naive_scales_mase():
     assert four.windows.season == 4
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_covariates_are_lagged_inputs_and_help_the_linear_model():
     rng = np.random.default_rng(0)
     driver = rng.normal(0, 1, 300)
@@ -191,12 +218,15 @@ def test_filled_cells_are_inputs_only_never_scored():
     assert seen.sum() < len(seen)  # the filled cells were in the test period
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_hourly_dates_keep_their_hour_in_json(tmp_path):
     dates = pd.date_range("2022-03-01 00:00", periods=200, freq="h")
     rows = [f"{d},{10 + np.sin(i / 4):.4f}" for i, d in enumerate(dates)]
     csv = write_csv(tmp_path / "hourly.csv", rows, header="Date,Value")
+    # one target and one strategy: the dates are the claim, not the choices (one LSTM fit)
     result = CliRunner().invoke(cli, ["forecast", str(csv), "--horizon", "3", "-e", "1",
                                       "--lags", "8", "--backtest", "2", "--json",
+                                      "--target", "levels", "--strategy-h", "direct",
                                       "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
@@ -219,7 +249,8 @@ def test_statistical_peers_without_the_extra_are_one_line_saying_what_to_install
     assert not any(tmp_path.iterdir())  # refused before anything was made
 
 
-@pytest.mark.skipif(not HAVE_STATSFORECAST, reason='needs pip install "kerascli[forecast]"')
+@pytest.mark.needs_extra("forecast")
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_auto_ets_and_auto_arima_forecast_exactly_the_same_windows():
     values = seasonal_values(96)
     result = run(monthly(values), backtest=2, baselines=("auto-ets", "auto-arima"))
@@ -238,31 +269,32 @@ def test_auto_ets_and_auto_arima_forecast_exactly_the_same_windows():
 def test_defaults_chosen_from_the_data_never_look_at_the_test_period():
     values = seasonal_values(200)
     cfg = make_config("lstm", out=None)  # lags 20, the model's epochs and batch
-    dataset = from_series(monthly(values), cfg.load_options())
+    dataset = from_series(monthly(values), cfg.data)
     chosen, windows = forecasting.choose_defaults(ForecastConfig(train=cfg), dataset, given={})
     lags = [k for k, _ in chosen.lag_scores]
     assert lags == forecasting.lag_candidates(12, 200) and 24 in lags
-    assert chosen.train.lags == min(chosen.lag_scores, key=lambda p: p[1])[0]
-    assert windows.windows.lags == chosen.train.lags == windows.x_train.shape[1]
+    assert chosen.train.data.lags == min(chosen.lag_scores, key=lambda p: p[1])[0]
+    assert windows.windows.lags == chosen.train.data.lags == windows.x_train.shape[1]
     assert chosen.train.batch_size <= cfg.batch_size and chosen.early_stopping >= 5
     assert chosen.train.epochs > cfg.epochs
     changed = values.copy()
     changed[dataset.windows.split:] = changed[dataset.windows.split:] * 3 + 50  # the test period
     again, _ = forecasting.choose_defaults(
-        ForecastConfig(train=cfg), from_series(monthly(changed), cfg.load_options()), given={})
+        ForecastConfig(train=cfg), from_series(monthly(changed), cfg.data), given={})
     assert again.lag_scores == chosen.lag_scores
     assert again.target_scores == chosen.target_scores  # --target: chosen before the test too
     targets = [t for t, _ in chosen.target_scores]
     assert {"returns", "diff", "sdiff", "log-sdiff-diff"} <= set(targets)
-    assert chosen.train.target == min(chosen.target_scores, key=lambda p: p[1])[0]
-    assert windows.windows.target == chosen.train.target and chosen.choose_highway
+    assert chosen.train.data.target == min(chosen.target_scores, key=lambda p: p[1])[0]
+    assert windows.windows.target == chosen.train.data.target and chosen.choose_highway
     kept, _ = forecasting.choose_defaults(ForecastConfig(train=cfg), dataset,
                                           given={"lags": 20, "epochs": 10, "batch_size": 128,
                                                  "target": "auto", "highway": "linear"})
-    assert (kept.train.lags, kept.train.epochs, kept.early_stopping) == (20, 10, None)
-    assert kept.train.target == "auto" and not kept.target_scores and not kept.choose_highway
+    assert (kept.train.data.lags, kept.train.epochs, kept.early_stopping) == (20, 10, None)
+    assert kept.train.data.target == "auto" and not kept.target_scores and not kept.choose_highway
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_the_highway_the_lstm_alone_or_both_is_kept_by_validation_rmse():
     result = run(monthly(seasonal_values(156)), backtest=1, choose_highway=True)
     scores = result.highway_rmse
@@ -272,7 +304,8 @@ def test_the_highway_the_lstm_alone_or_both_is_kept_by_validation_rmse():
     assert dict(result.config.train.params)["highway"] == ("linear" if kept == "both" else kept)
 
 
-def test_plot_has_one_panel_per_step_and_its_legend_beside_them(tmp_path, monkeypatch):
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
+def test_plot_shows_the_forecast_beyond_the_data_first_with_one_legend(tmp_path, monkeypatch):
     from kerascli import plots
     figures = []
     real = plots.save_figure
@@ -282,11 +315,21 @@ def test_plot_has_one_panel_per_step_and_its_legend_beside_them(tmp_path, monkey
         return real(fig, path, **kwargs)
 
     monkeypatch.setattr(plots, "save_figure", keep)
-    result = run(monthly(seasonal_values(120)), train={"horizon": 2}, backtest=1,
+    result = run(monthly(seasonal_values(120)), train={"horizon": 12}, backtest=1,
                  strategy_h="direct")
     forecasting.plot(result, tmp_path / "f.png")
     fig = figures[0]
-    assert len(result.actual) < forecasting.ZOOM
-    assert len(fig.axes) == 2  # one per step; no repeated "last 200 points" panel
-    assert all(ax.get_legend() is None for ax in fig.axes) and len(fig.legends) == 1
+    # a horizon of 12: three panels (not 12 stacked), one legend for the figure
+    assert len(fig.axes) == 3 and len(fig.legends) == 1
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    width, height = fig.get_size_inches()
+    assert width <= 14 and height <= 9
+    first = fig.axes[0]  # the forecast beyond the data: it reaches past the last date
+    last_date = pd.Timestamp(result.future[-1]["date"])
+    assert last_date == pd.Timestamp("2000-12-01")  # monthly, 12 steps after 1999-12-01
+    import matplotlib.dates as mdates
+    reach = mdates.num2date(first.get_xlim()[1]).replace(tzinfo=None)
+    assert reach >= last_date.to_pydatetime()
+    labels = fig.legends[0].get_texts()
+    assert any("interval" in t.get_text() for t in labels)
     assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"

@@ -21,6 +21,7 @@ def json_run(tmp_path_factory):
     return result, tmp
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_json_is_the_only_stdout_and_has_the_schema(json_run):
     result, _ = json_run
     assert result.exit_code == 0, result.output
@@ -56,7 +57,7 @@ def test_run_directory_holds_model_config_metrics_predictions_and_plot(json_run)
     record = json.loads((run_dir / "config.json").read_text())
     train = record["config"]["train"]
     assert record["command"] == "forecast" and train["model"] == "lstm"
-    assert train["lags"] == 12 and train["horizon"] == 3 and record["dataset"]["target"] == "levels"
+    assert train["data"]["lags"] == 12 and train["data"]["horizon"] == 3 and record["dataset"]["target"] == "levels"
     assert "keras" in record["versions"]
     assert json.loads((run_dir / "metrics.json").read_text())["metrics"] == payload["metrics"]
     header = (run_dir / "predictions.csv").read_text().splitlines()[0]
@@ -73,6 +74,7 @@ def test_saved_model_reloads_with_plain_keras_and_predicts_three_steps(json_run)
     assert model.predict(np.zeros((2, 12, 1), "float32"), verbose=0).shape == (2, 3)
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_table_marks_the_best_and_states_the_verdict(sine_csv, tmp_path):
     result = CliRunner().invoke(cli, ["forecast", str(sine_csv), *FAST, "--no-plot",
                                       "--out", str(tmp_path / "runs")])
@@ -92,13 +94,43 @@ def test_default_forecast_on_the_shipped_sp500(tmp_path):
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["series"]["n_rows"] == 17587
-    # the target: chosen among returns, differences ... by validation RMSE (the S&P's: diff)
+    # the target: chosen by validation RMSE among the log-scale ones only (returns, log
+    # differences, seasonal log differences), since the S&P grows far over
+    # series.LOG_SCALE_RANGE times in its training part
     stored = json.loads((Path(payload["run_dir"]) / "config.json").read_text())["config"]
     scores = dict(map(tuple, stored["target_scores"]))
-    assert {"returns", "diff", "log-diff", "sdiff"} <= set(scores)
-    assert payload["target"] == min(scores, key=scores.get) == stored["train"]["target"]
+    assert {"returns", "log-diff", "log-sdiff"} <= set(scores)
+    assert not {"diff", "sdiff", "sdiff-diff"} & set(scores)
+    assert payload["target"] == min(scores, key=scores.get) == stored["train"]["data"]["target"]
     assert 0.9 < payload["lstm_vs_naive_rmse"] < 1.2
     # the default: a backtest from 5 origins, horizon 1, conformal 80/95% intervals
     assert len(payload["backtest"]["origins"]) == 5 and payload["horizon"] == 1
     for level in (80, 95):
         assert abs(payload["coverage"]["lstm"][str(level)]["overall"] - level) < 5
+
+
+def _long_csv(path):
+    import pandas as pd
+    from _forecast_data import noisy_sine
+    days = pd.date_range("2020-01-01", periods=120, freq="D")
+    rows = [f"{sym},{d.date()},{v:.4f}" for sym, shift in (("AAA", 0), ("BBB", 50))
+            for d, v in zip(days, noisy_sine(120) + shift)]
+    path.write_text("symbol,date,price\n" + "\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
+def test_long_table_is_refused_in_one_line_then_forecast_per_series(tmp_path):
+    csv = _long_csv(tmp_path / "stocks.csv")
+    refused = CliRunner().invoke(cli, ["forecast", str(csv), *FAST, "--out", str(tmp_path)])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert "holds 2 series in column 'symbol'" in refused.stderr
+    assert "--series-column symbol --series AAA" in refused.stderr
+    result = CliRunner().invoke(cli, ["forecast", str(csv), *FAST, "--series-column", "symbol",
+                                      "--series", "BBB", "--backtest", "1", "--no-plot",
+                                      "--out", str(tmp_path / "runs"), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["series"]["series_id"] == "BBB" and payload["series"]["n_rows"] == 120
+    assert payload["series"]["n_duplicates"] == 0
+    assert payload["forecast"][0]["naive"] > 55  # BBB's level (about 60), not AAA's (10)

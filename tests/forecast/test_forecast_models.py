@@ -21,7 +21,7 @@ def forecast(values, *, target, lags, epochs, batch_size, units, seed=42):
     """forecast's core on a generated series (the CLI reads the same windows from a CSV)."""
     cfg = make_config("lstm", epochs=epochs, batch_size=batch_size, params={"units": units},
                       lags=lags, target=target, seed=seed, out=None)
-    dataset = from_series(as_series(values), cfg.load_options())
+    dataset = from_series(as_series(values), cfg.data)
     return run(ForecastConfig(train=cfg), dataset, quiet=True)
 
 
@@ -116,7 +116,7 @@ def test_too_short_series_is_refused_with_the_number_of_rows_needed():
 
 def test_forecast_beyond_the_data_has_horizon_steps_and_business_dates():
     import pandas as pd
-    from kerascli.datasets._timeseries import infer_frequency, next_dates
+    from kerascli.datasets._series_frequency import infer_frequency, next_dates
 
     def future_dates(dates, steps):
         return next_dates(dates, infer_frequency(dates), steps)
@@ -129,7 +129,7 @@ def test_forecast_beyond_the_data_has_horizon_steps_and_business_dates():
 def test_lstm_model_is_lstm_layers_then_dense_horizon_plus_a_linear_highway():
     from kerascli import models
     lstm = models.get("lstm")
-    assert lstm.INFO.accepts == frozenset({"series"}) and lstm.INFO.default_dataset == "sp500"
+    assert lstm.accepts == frozenset({"series"}) and lstm.default_dataset == "sp500"
     model = lstm.build((12, 1), "regression", 3, units=8, layers=2)
     kinds = [type(layer).__name__ for layer in model.layers]
     assert kinds == ["InputLayer", "LSTM", "LSTM", "Flatten", "Dense", "Dense", "Add"]

@@ -12,7 +12,10 @@ from click.testing import CliRunner
 import datafiles
 from kerascli.core import config as core_config, fit as core_fit
 from kerascli.cli import cli
+from kerascli import models
 from kerascli.models import cifar
+
+SPEC = models.get("cifar")
 
 RELOAD = """
 import json, sys
@@ -97,12 +100,12 @@ def test_fast_recipe_compiles_sgd_nesterov_with_label_smoothing(make_tiny):
     # a confident, correct prediction still costs something once labels are smoothed
     assert float(model.loss(np.array([0, 1, 2]), perfect)) > 0.5
     classic = core_config.make_config("cifar", "cifar10", params={"recipe": "classic"})
-    assert cifar.loss("classification", classic.params_dict) is None
-    assert cifar.optimizer(classic, 50) is None
+    assert SPEC.loss("classification", classic.params_dict) is None
+    assert SPEC.optimizer(classic, 50) is None
 
 
 def test_fast_blocks_start_as_identity_maps():
-    model = cifar.build((32, 32, 3), "classification", 10, recipe="fast")
+    model = SPEC.build((32, 32, 3), "classification", 10, recipe="fast")
     kernel = model.get_layer("block2_conv2").get_weights()[0]  # 3x3, 256 -> 256
     identity = np.zeros_like(kernel)
     identity[1, 1] = np.eye(256)
@@ -117,7 +120,7 @@ def test_fast_recipe_refuses_images_too_small_for_its_poolings():
     import pytest
     from kerascli.errors import UserError
     with pytest.raises(UserError, match="--recipe fast: images of 8x8 pixels are too small"):
-        cifar.build((8, 8, 1), "classification", 10, recipe="fast")
+        SPEC.build((8, 8, 1), "classification", 10, recipe="fast")
 
 
 def _logits(model, x):
@@ -128,8 +131,8 @@ def _logits(model, x):
 
 def test_small_recipe_predicts_the_mean_of_an_image_and_its_mirror():
     from scipy.special import softmax
-    model = cifar.build((32, 32, 3), "classification", 10)  # defaults: flips, so auto = flip
-    plain = cifar.build((32, 32, 3), "classification", 10, test_time="none")
+    model = SPEC.build((32, 32, 3), "classification", 10)  # defaults: flips, so auto = flip
+    plain = SPEC.build((32, 32, 3), "classification", 10, test_time="none")
     assert "flip_pair" in [layer.name for layer in model.layers]
     plain.set_weights(model.get_weights())
     x = np.random.default_rng(0).random((6, 32, 32, 3)).astype("float32")
@@ -144,17 +147,18 @@ def test_small_recipe_predicts_the_mean_of_an_image_and_its_mirror():
     assert tuple(model(x, training=True).shape) == (6, 10)
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_flip_averaging_follows_the_augmentation_and_reloads_from_h5(tmp_path):
     names = lambda m: [layer.name for layer in m.layers]  # noqa: E731
-    assert "flip_pair" not in names(cifar.build((32, 32, 1), "classification", 10,
+    assert "flip_pair" not in names(SPEC.build((32, 32, 1), "classification", 10,
                                                 augment="shift"))
-    assert "flip_pair" not in names(cifar.build((32, 32, 3), "classification", 10,
+    assert "flip_pair" not in names(SPEC.build((32, 32, 3), "classification", 10,
                                                 augment="flip-shift", test_time="none"))
-    assert "flip_pair" in names(cifar.build((32, 32, 3), "classification", 10,
+    assert "flip_pair" in names(SPEC.build((32, 32, 3), "classification", 10,
                                             augment="none", test_time="flip"))
-    assert "flip_pair" not in names(cifar.build((32, 32, 3), "classification", 10,
+    assert "flip_pair" not in names(SPEC.build((32, 32, 3), "classification", 10,
                                                 recipe="classic"))
-    model = cifar.build((32, 32, 3), "classification", 10)
+    model = SPEC.build((32, 32, 3), "classification", 10)
     model.save(tmp_path / "m.h5")
     x = np.random.default_rng(1).random((3, 32, 32, 3)).astype("float32")
     code = ("import sys, numpy as np, kerascli, keras\n"

@@ -75,6 +75,7 @@ def test_local_response_normalization_matches_its_formula():
     np.testing.assert_allclose(got, x / (2.0 + 1e-4 * window) ** 0.75, rtol=1e-5)
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_cifar_default_is_the_small_recipe_and_it_trains_saves_and_reloads(make_tiny, tmp_path):
     import keras
 

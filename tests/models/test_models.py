@@ -26,11 +26,17 @@ MINE = ("logreg", "linreg", "mlp", "cnn", "alexnet", "cifar")
 def test_registry_lists_the_six_textbook_models():
     assert set(MINE) <= set(models.names())
     for name in MINE:
-        info = models.get(name).INFO
+        info = models.get(name)
         assert info.name == name and info.default_dataset and info.summary
 
 
-@pytest.mark.parametrize("name,kind,shape,task", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+# the cheap cases in the default run, the larger networks under -m slow (CI's slow step)
+SLOW_CASES = {("mlp", "image"), ("mlp", "tabular"), ("alexnet", "image"), ("cifar", "image")}
+
+
+@pytest.mark.parametrize("name,kind,shape,task", [
+    pytest.param(*c, id=f"{c[0]}-{c[1]}", marks=[pytest.mark.slow] if c[:2] in SLOW_CASES else [])
+    for c in CASES])
 def test_model_trains_saves_and_reloads_identically(name, kind, shape, task, make_tiny, tmp_path):
     import keras
 
@@ -55,6 +61,7 @@ def test_image_models_scale_pixels_inside_the_model(make_tiny):
     assert type(first).__name__ == "Rescaling" and first.scale == pytest.approx(1 / 255)
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_linreg_predicts_in_the_targets_units(make_tiny, tmp_path):
     dataset = make_tiny("tabular", (1,), task="regression", n_train=60, n_test=20)
     cfg = core_config.make_config("linreg", "iris", epochs=60, batch_size=8, learning_rate=0.1)
@@ -84,6 +91,7 @@ print([type(l).__name__ for l in model.layers])
 """
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_alexnet_h5_loads_with_plain_keras_after_import_kerascli(make_tiny, tmp_path):
     from kerascli import artifacts
     dataset = make_tiny("image", (28, 28, 1))

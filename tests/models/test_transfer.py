@@ -90,6 +90,7 @@ def test_frozen_head_leaves_the_base_as_loaded_and_fine_tuning_changes_only_the_
     assert changed and changed <= may_change  # batch norm statistics kept (inference mode)
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_saved_transfer_run_reloads_with_plain_keras_evaluates_and_predicts(
         tmp_path, weights_file):
     import keras
@@ -114,7 +115,7 @@ def test_saved_transfer_run_reloads_with_plain_keras_evaluates_and_predicts(
     image = root / "dog" / "0.png"
     predicted = CliRunner().invoke(cli, ["predict", str(run), str(image), "--json"])
     assert predicted.exit_code == 0, predicted.output
-    from kerascli.datasets.images import decode_file
+    from kerascli.datasets._image_decode import decode_file
     expected = model.predict(decode_file(image, (32, 32))[None], verbose=0)[0]
     top = json.loads(predicted.stdout)["predictions"][0]
     assert top["top"][0]["probability"] == pytest.approx(float(expected.max()), rel=1e-5)
@@ -205,6 +206,7 @@ def test_a_weights_file_that_does_not_fit_the_base_is_one_line(tmp_path, weights
         transfer.make_base("vgg16", (32, 32, 3), str(weights_file))
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_compare_baselines_fit_on_the_frozen_base_features(tmp_path, weights_file):
     from kerascli import comparing
     root = _folder(tmp_path / "photos")
@@ -215,7 +217,7 @@ def test_compare_baselines_fit_on_the_frozen_base_features(tmp_path, weights_fil
     assert table.kind == "tabular" and table.x_train.shape == (len(dataset.x_train), 1280)
     np.testing.assert_array_equal(table.y_test, dataset.y_test)  # same rows, same split
     base = transfer.make_base("mobilenetv2", (32, 32, 3), str(weights_file))
-    from kerascli.datasets.images import decode_file
+    from kerascli.datasets._image_decode import decode_file
     from kerascli.runtime import keras_module
     keras = keras_module()
     first = decode_file(dataset.x_test.paths[0], (32, 32))[None].astype("float32")

@@ -1,9 +1,9 @@
-"""kerascli.core.pipeline: tf.data from arrays (seeded shuffle, batching, augmentation) and image
+"""kerascli.core.tfdata: tf.data from arrays (seeded shuffle, batching, augmentation) and image
 folders streamed from disk."""
 import numpy as np
 import pytest
 
-from kerascli.core import pipeline
+from kerascli.core import tfdata
 
 
 def _epoch(data):
@@ -14,7 +14,7 @@ def _epoch(data):
 def test_from_arrays_yields_every_example_once_per_epoch_in_batches():
     x = np.arange(10, dtype="float32").reshape(10, 1)
     y = np.arange(10)
-    xs, ys, sizes = _epoch(pipeline.from_arrays(x, y, batch_size=4, seed=1))
+    xs, ys, sizes = _epoch(tfdata.from_arrays(x, y, batch_size=4, seed=1))
     assert sizes == [4, 4, 2]
     assert sorted(ys.tolist()) == list(range(10))
     np.testing.assert_array_equal(xs[:, 0], ys)  # pairs stay together
@@ -22,9 +22,9 @@ def test_from_arrays_yields_every_example_once_per_epoch_in_batches():
 
 def test_from_arrays_shuffle_is_seeded_and_reshuffled_each_epoch():
     x, y = np.arange(64, dtype="float32"), np.arange(64)
-    data = pipeline.from_arrays(x, y, batch_size=8, seed=7)
+    data = tfdata.from_arrays(x, y, batch_size=8, seed=7)
     first, second = _epoch(data)[1], _epoch(data)[1]
-    again = _epoch(pipeline.from_arrays(x, y, batch_size=8, seed=7))[1]
+    again = _epoch(tfdata.from_arrays(x, y, batch_size=8, seed=7))[1]
     assert first.tolist() != list(range(64))  # shuffled
     assert first.tolist() != second.tolist()  # a new order each epoch
     np.testing.assert_array_equal(first, again)  # same seed, same order
@@ -32,14 +32,14 @@ def test_from_arrays_shuffle_is_seeded_and_reshuffled_each_epoch():
 
 def test_from_arrays_without_shuffle_keeps_order():
     x, y = np.arange(5, dtype="float32"), np.arange(5)
-    assert _epoch(pipeline.from_arrays(x, y, batch_size=2, shuffle=False))[1].tolist() == [0, 1, 2, 3, 4]
+    assert _epoch(tfdata.from_arrays(x, y, batch_size=2, shuffle=False))[1].tolist() == [0, 1, 2, 3, 4]
 
 
 def test_flip_shift_keeps_shape_and_moves_pixels_within_the_reflected_image():
     rng = np.random.default_rng(0)
     images = rng.integers(0, 255, (16, 10, 10, 3)).astype("uint8")
     labels = np.arange(16)
-    augment = pipeline.flip_shift(0.1, flip=True, seed=3)
+    augment = tfdata.flip_shift(0.1, flip=True, seed=3)
     out, out_labels = augment(images, labels)
     out = np.asarray(out)
     assert out.shape == images.shape and out.dtype == images.dtype
@@ -63,7 +63,7 @@ def test_stream_image_folder_decodes_and_resizes_lazily(tmp_path):
             Image.new("RGB", size, colour).save(path)
             paths.append(path)
             labels.append(label)
-    data = pipeline.stream_image_folder(paths, labels, image_size=(8, 12), batch_size=4, seed=0)
+    data = tfdata.stream_image_folder(paths, labels, image_size=(8, 12), batch_size=4, seed=0)
     xs, ys, sizes = _epoch(data)
     assert xs.shape == (6, 8, 12, 3) and xs.dtype == np.uint8 and sizes == [4, 2]
     assert sorted(ys.tolist()) == [0, 0, 0, 1, 1, 1]
@@ -75,6 +75,6 @@ def test_stream_image_folder_decodes_and_resizes_lazily(tmp_path):
 def test_stream_image_folder_reports_an_undecodable_file(tmp_path):
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"not an image")
-    data = pipeline.stream_image_folder([bad], [0], image_size=(4, 4), batch_size=1)
+    data = tfdata.stream_image_folder([bad], [0], image_size=(4, 4), batch_size=1)
     with pytest.raises(Exception):
         _epoch(data)

@@ -1,5 +1,7 @@
 """Fixtures for the robustness tests: tiny saved models (a plain one, one with a Lambda layer,
-one with an unknown custom layer, a weights-only HDF5 file) made once per session."""
+one with an unknown custom layer, a weights-only HDF5 file) made once per session, and the
+uninterrupted reference runs that the kill-and-resume tests compare with."""
+import json
 import os
 import subprocess
 import sys
@@ -46,3 +48,21 @@ def run_cli(*args, env=None, cwd=None, timeout=120):
     full_env = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, "-m", "kerascli", *map(str, args)], capture_output=True,
                           text=True, env=full_env, cwd=cwd, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def uninterrupted_run(tmp_path_factory):
+    """uninterrupted_run(*args) -> the --json payload of ``kerascli *args -o DIR`` in a real
+    process, run once per session for each argument list: every kill-and-resume test (both
+    files) compares with the same reference instead of starting its own TensorFlow process."""
+    done = {}
+
+    def run(*args):
+        key = tuple(map(str, args))
+        if key not in done:
+            proc = run_cli(*key, "-o", tmp_path_factory.mktemp("full"),
+                           env={"PYTHONPATH": str(ROOT)}, timeout=300)
+            assert proc.returncode == 0, proc.stderr
+            done[key] = json.loads(proc.stdout)
+        return done[key]
+    return run

@@ -217,6 +217,7 @@ SAMPLE = {  # name -> (arguments, a word of the message); run concurrently in re
 }
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_refusals_reach_the_terminal_as_one_line_without_traceback(tmp_path, model_files):
     (tmp_path / "empty.csv").write_text("")
     (tmp_path / "model.h5").write_text("not a model")
@@ -236,3 +237,37 @@ def test_refusals_reach_the_terminal_as_one_line_without_traceback(tmp_path, mod
             (name, stderr)
         assert SAMPLE[name][1] in lines[-1], (name, lines[-1])
         assert stdout == ""
+
+
+def test_run_directory_names_are_safe_to_paste_into_a_shell(tmp_path):
+    from kerascli.core.rundir import RunDir
+    run = RunDir.create(tmp_path, "cnn-pets & boats $(rm -rf ~)'s")
+    assert run.path.parent == tmp_path
+    assert all(c.isalnum() or c in "._-" for c in run.path.name), run.path.name
+    assert run.path.name.startswith("cnn-pets-boats-")
+
+
+def test_the_resume_command_in_the_interruption_line_is_shell_quoted(tmp_path):
+    import shlex
+    from kerascli.core import config
+    from kerascli.core.session import session
+    out = tmp_path / "my runs & more"
+    cfg = config.make_config("mlp", "digits", epochs=1, out=str(out))
+    with session("train mlp", cfg, "mlp") as (watch, _dataset, run_dir):
+        assert shlex.split(watch.resume) == ["kerascli", "train", "mlp", "--resume", str(run_dir)]
+
+
+def test_a_full_disk_still_records_why_the_run_stopped(tmp_path, monkeypatch):
+    """No room for a temporary file: INCOMPLETE said 'running' after a full disk ended the
+    run; the reason now overwrites the bytes INCOMPLETE already holds."""
+    import errno
+    from kerascli import artifacts
+    from kerascli.core.rundir import RunDir
+    run = RunDir.create(tmp_path, "full")
+
+    def no_space(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    monkeypatch.setattr(artifacts, "write_text", no_space)
+    run.mark("failed: cannot write model.h5: No space left on device")
+    assert run.reason == "failed: cannot write model.h5: No space left on device"
+    assert not run.is_complete

@@ -9,38 +9,20 @@ directory (if made) marked incomplete, no temporary file left, every JSON file w
 model.h5.
 """
 import json
-import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 import datafiles
+import watched
 
 LIMIT_SECONDS = 2.0
 STAGES = Path(__file__).with_name("_stages.py")
 
 
 def _start(stage, args, tmp_path):
-    import os
-    proc = subprocess.Popen(
-        [sys.executable, str(STAGES), stage, *map(str, args)], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # see KERAS_NOTES.md
-        env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])))
-    lines, seen = [], threading.Event()
-
-    def read():
-        for line in proc.stderr:
-            lines.append(line.rstrip("\n"))
-            if line.startswith(f"STAGE {stage}"):
-                seen.set()
-        seen.set()  # the process ended
-    threading.Thread(target=read, daemon=True).start()
-    return proc, lines, seen
+    return watched.start([STAGES, stage, *args], f"STAGE {stage}", cwd=tmp_path)
 
 
 def _interrupt(stage, args, tmp_path, second_after=None, delay=0.0):
@@ -48,21 +30,7 @@ def _interrupt(stage, args, tmp_path, second_after=None, delay=0.0):
     seen.wait(timeout=180)
     time.sleep(delay)
     assert proc.poll() is None, "\n".join(lines[-20:])
-    sent = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    if second_after is not None:
-        time.sleep(second_after)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    latency = time.monotonic() - sent
-    stdout = proc.stdout.read()
-    time.sleep(0.05)  # the reader thread drains the pipe
-    return proc.returncode, latency, stdout, [line for line in lines if line.strip()]
+    return watched.interrupt(proc, lines, second_after)
 
 
 def _check_run_dirs(out):
@@ -99,7 +67,9 @@ def _assert_quick_clean_exit(result, out, stage):
     _check_run_dirs(out)
 
 
-@pytest.mark.parametrize("stage", ["import", "loading", "tracing", "scoring"])
+# the stages before training in the default run; tracing and scoring (a training first) under -m slow
+@pytest.mark.parametrize("stage", ["import", "loading", pytest.param("tracing", marks=pytest.mark.slow),
+                                   pytest.param("scoring", marks=pytest.mark.slow)])
 def test_ctrl_c_exits_within_two_seconds(stage, mnist_small, tmp_path):
     out = tmp_path / "runs"
     result = _interrupt(stage, ["train", "cnn", "-d", "mnist", "-e", "1", "-b", "32",
@@ -107,6 +77,7 @@ def test_ctrl_c_exits_within_two_seconds(stage, mnist_small, tmp_path):
     _assert_quick_clean_exit(result, out, stage)
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_ctrl_c_inside_an_eight_step_graph_call_exits_within_two_seconds(mnist_large, tmp_path):
     out = tmp_path / "runs"
     # 0.3 s after the first call's end: the second call (seconds of C) is under way
@@ -117,6 +88,7 @@ def test_ctrl_c_inside_an_eight_step_graph_call_exits_within_two_seconds(mnist_l
     assert "during epoch 1/3 (0 completed)" in result[3][-1]
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_second_ctrl_c_during_clean_up_still_leaves_files_whole(mnist_small, tmp_path):
     out = tmp_path / "runs"
     result = _interrupt("saving", ["train", "cnn", "-d", "mnist", "-e", "1", "-b", "32",

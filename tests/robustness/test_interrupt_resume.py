@@ -19,6 +19,9 @@ from kerascli.core import resume
 from kerascli.core.rundir import INCOMPLETE, RunDir
 
 TRAIN = ["train", "mlp", "-d", "digits", "-b", "16", "--hidden", "64"]
+# the kill-and-resume runs: test_kill_at_every_stage.py's arguments, so both files compare with
+# one uninterrupted reference run (conftest's uninterrupted_run, made once per session)
+REFERENCE = ["-e", "6", "--no-plot", "--json"]
 
 
 def _start(args):
@@ -53,6 +56,7 @@ def _only_run_dir(out):
     return dirs[0]
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_ctrl_c_during_train_exits_130_with_one_line_and_marks_the_run(tmp_path):
     out = tmp_path / "runs"
     proc = _start([*TRAIN, "-e", "500", "-o", out])
@@ -72,6 +76,7 @@ def test_ctrl_c_during_train_exits_130_with_one_line_and_marks_the_run(tmp_path)
     assert resume.completed_epochs(run_dir) >= 1  # the epoch backup is kept for --resume
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_sigterm_during_forecast_exits_143_and_marks_the_run(tmp_path):
     out = tmp_path / "runs"
     proc = _start(["forecast", "--epochs", "500", "--no-plot", "--out", out])
@@ -86,6 +91,7 @@ def test_sigterm_during_forecast_exits_143_and_marks_the_run(tmp_path):
     assert not (run_dir / "model.h5").exists()
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_ctrl_c_during_compare_exits_130_and_marks_the_run(tmp_path):
     out = tmp_path / "runs"
     proc = _start(["compare", "mlp", "-d", "digits", "-e", "500", "-b", "16",
@@ -101,11 +107,12 @@ def test_ctrl_c_during_compare_exits_130_and_marks_the_run(tmp_path):
     assert not (run_dir / "results.json").exists()
 
 
-def test_resume_after_sigkill_ends_with_the_metrics_of_an_uninterrupted_run(tmp_path):
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
+def test_resume_after_sigkill_ends_with_the_metrics_of_an_uninterrupted_run(tmp_path,
+                                                                           uninterrupted_run):
     """The run is killed (SIGKILL: no clean-up at all) once epoch 3's backup exists, resumed
     with --resume, and compared with the same command run without interruption."""
-    args = [*TRAIN, "-e", "8", "--json"]
-    full = _start([*args, "-o", tmp_path / "full"])
+    args = [*TRAIN, *REFERENCE]
     killed = _start([*args, "-o", tmp_path / "killed"])
     deadline = time.monotonic() + 120
     metadata = None
@@ -128,25 +135,26 @@ def test_resume_after_sigkill_ends_with_the_metrics_of_an_uninterrupted_run(tmp_
                               str(run_dir), "--json"], capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming {run_dir} after epoch" in resumed.stderr
-    uninterrupted = json.loads(full.communicate(timeout=120)[0])
+    uninterrupted = uninterrupted_run(*args)
     after = json.loads(resumed.stdout)
     assert after["run_dir"] == str(run_dir) and RunDir(run_dir).is_complete
     for name, value in uninterrupted["metrics"].items():
         assert after["metrics"][name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
-    assert after["epochs_run"] == 8
+    assert after["epochs_run"] == 6
     history = (run_dir / "history.csv").read_text().splitlines()
-    assert len(history) == 9  # the header and all 8 epochs, the resumed ones included
+    assert len(history) == 7  # the header and all 6 epochs, the resumed ones included
     assert not (run_dir / "backup").exists()
 
 
-def test_kill_inside_a_backup_save_resumes_from_the_previous_epoch_exactly(tmp_path):
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
+def test_kill_inside_a_backup_save_resumes_from_the_previous_epoch_exactly(tmp_path,
+                                                                          uninterrupted_run):
     """SIGKILL while epoch 3's backup is half-written (weights saved, epoch count not): Keras'
     BackupAndRestore, writing both in place, would resume epoch-3 weights as epoch 2. The
     snapshot folders leave epoch 2's backup whole, and --resume ends where an uninterrupted
     run ends."""
     stages = Path(__file__).with_name("_stages.py")
-    args = [*TRAIN, "-e", "6", "--json"]
-    full = _start([*args, "-o", tmp_path / "full"])
+    args = [*TRAIN, *REFERENCE]
     killed = subprocess.Popen([sys.executable, str(stages), "backup", *map(str, args), "-o",
                                str(tmp_path / "killed")], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True,
@@ -163,7 +171,7 @@ def test_kill_inside_a_backup_save_resumes_from_the_previous_epoch_exactly(tmp_p
                               str(run_dir), "--json"], capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming {run_dir} after epoch 2/6" in resumed.stderr
-    uninterrupted, after = json.loads(full.communicate(timeout=120)[0]), json.loads(resumed.stdout)
+    uninterrupted, after = uninterrupted_run(*args), json.loads(resumed.stdout)
     for name, value in uninterrupted["metrics"].items():
         assert after["metrics"][name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
     assert not (run_dir / "backup").exists()
@@ -183,6 +191,7 @@ def _crash_after(epochs, tmp_path, name="crashed"):
     return cfg, data, run_dir
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_a_truncated_backup_falls_back_one_epoch_and_all_damaged_is_one_line(tmp_path, capsys):
     from kerascli.core import fit as core_fit
     from kerascli.errors import UserError
@@ -204,6 +213,7 @@ def test_a_truncated_backup_falls_back_one_epoch_and_all_damaged_is_one_line(tmp
         resume.check_backup(run_dir)
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_resume_in_process_matches_an_uninterrupted_run(tmp_path):
     """Fast variant: the first run dies (an exception) right after epoch 2's backup."""
     from kerascli.core import config as core_config, data as core_data, fit as core_fit

@@ -131,3 +131,37 @@ def cli_json(monkeypatch):
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout)
     return run
+
+
+@pytest.fixture(scope="session")
+def text_table_dir(tmp_path_factory):
+    """An mlp on a CSV with a text column and empty cells (as palmerpenguins): its model
+    reads raw cell text through a TableEncoder."""
+    folder = tmp_path_factory.mktemp("penguin-like")
+    rows = ["island,bill,mass,kind"]
+    for i in range(60):
+        island = ("Biscoe", "Dream", "Torgersen")[i % 3]
+        bill = "" if i % 11 == 0 else f"{35 + i % 3 * 5 + (i % 7) / 10:.1f}"
+        rows.append(f"{island},{bill},{3000 + 100 * (i % 3) + i},{('a', 'b', 'c')[i % 3]}")
+    data = folder / "birds.csv"
+    data.write_text("\n".join(rows) + "\n")
+    from click.testing import CliRunner
+    from kerascli.cli import cli
+
+    out = folder / "runs"
+    with pytest.MonkeyPatch.context() as mp:
+        home = tmp_path_factory.mktemp("home")
+        mp.setenv("HOME", str(home))
+        mp.setenv("KERAS_HOME", str(home / ".keras"))
+        result = CliRunner().invoke(cli, ["train", "mlp", "--dataset", str(data), "--label",
+                                          "kind", "--epochs", "2", "--out", str(out), "--json"],
+                                    catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return Path(json.loads(result.stdout)["run_dir"])
+
+
+@pytest.fixture
+def server_class():
+    """The :class:`Server` wrapper itself, for a test that starts its own (test modules cannot
+    import it: ``conftest`` names several modules in one run)."""
+    return Server

@@ -30,6 +30,7 @@ def _files(folder, names, field="file"):
     return [(field, (name, (folder / name).read_bytes())) for name in names]
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_images_answer_exactly_what_predict_json_prints(digits_server, digits_dir, http,
                                                         cli_json, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # relative names: predict echoes the path it was given
@@ -42,6 +43,7 @@ def test_images_answer_exactly_what_predict_json_prints(digits_server, digits_di
     assert [e["inverted"] for e in printed["predictions"]] == [False, True]
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_csv_upload_and_json_rows_answer_what_predict_json_prints(iris_server, iris_dir, http,
                                                                   cli_json, tmp_path,
                                                                   monkeypatch):
@@ -182,6 +184,7 @@ def test_concurrent_requests_all_get_their_own_answers(digits_server, http, tmp_
     assert all(answer == alone[name] for name, answer in answers)
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_json_only_on_all_interfaces_warns_and_stops_cleanly_on_ctrl_c(start_server, iris_dir,
                                                                        http):
     server = start_server(iris_dir, "--json-only", "--host", "0.0.0.0")
@@ -217,7 +220,7 @@ def test_a_busy_port_is_one_line_exit_2_before_the_model_loads(tmp_path):
 def invoke_serve(iris_dir, monkeypatch):
     """Run `kerascli serve` in-process with uvicorn replaced by a recorder."""
     from click.testing import CliRunner
-    from kerascli import serving
+    from kerascli.serving import server
     from kerascli.cli import cli
 
     calls = []
@@ -228,9 +231,11 @@ def invoke_serve(iris_dir, monkeypatch):
 
         def close(self):
             calls[-1]["closed"] = True
-    monkeypatch.setattr(serving, "listen", lambda host, port: calls.append(
+    monkeypatch.setattr(server, "listen", lambda host, port: calls.append(
         {"host": host, "port": port}) or Socket())
-    monkeypatch.setattr(serving, "serve", lambda app, sock: calls[-1].update(served=True))
+    monkeypatch.setattr(server, "exit_now", lambda code=0: None)  # keep pytest alive
+    monkeypatch.setattr(server, "serve", lambda app, sock, announce=None: (
+        announce and announce(), calls[-1].update(served=True)))
 
     def run(args, model=iris_dir):
         result = CliRunner().invoke(cli, ["serve", str(model), *args], catch_exceptions=False)
@@ -252,9 +257,9 @@ def test_a_model_that_would_run_code_is_refused_without_unsafe(invoke_serve, tmp
 
 
 def test_without_the_serve_extra_it_says_what_to_install(invoke_serve, monkeypatch):
-    from kerascli import serving
-    monkeypatch.setattr(serving, "SERVE_PACKAGES",
-                        serving.SERVE_PACKAGES + [("no_such_module_here", "uvicorn-next")])
+    from kerascli.serving import server
+    monkeypatch.setattr(server, "SERVE_PACKAGES",
+                        server.SERVE_PACKAGES + [("no_such_module_here", "uvicorn-next")])
     result, calls = invoke_serve([])
     assert result.exit_code == 2 and not calls
     assert 'needs uvicorn-next, which is not installed; pip install "kerascli[serve]".' in \

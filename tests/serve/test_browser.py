@@ -2,25 +2,10 @@
 both; `playwright install` is not needed). A stroke drawn with mouse events and an uploaded
 image must show the prediction the API gives for the same input; the Iris form predicts too."""
 import base64
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} not found: install it with `apt-get install -y chromium` "
-                    "(.ci/run does).")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+pytestmark = pytest.mark.needs_extra("browser")  # Playwright and /usr/bin/chromium
 
 
 @pytest.fixture

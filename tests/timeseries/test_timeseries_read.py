@@ -7,7 +7,8 @@ from click.testing import CliRunner
 
 from kerascli.cli import cli
 from kerascli.errors import DataError
-from kerascli.datasets._timeseries import parse_number, read_series
+from kerascli.datasets._series_table import parse_number
+from kerascli.datasets._timeseries import read_series
 
 
 def lines(n, start=100.0, date=lambda d: d.isoformat(), header="Date,Close"):
@@ -143,3 +144,30 @@ def test_date_column_option_picks_the_named_column(write):
     assert s.date_column == "Closed" and s.values.tolist() == [1, 2]
     with pytest.raises(DataError, match="no date column 'When' .*--date-column"):
         read_series(path, date_column="When")
+
+
+def _long_table(write):
+    import pandas as pd
+    days = pd.bdate_range("2020-01-01", periods=30)
+    rows = [f"{sym},{d.date()},{base + i}" for sym, base in (("AAA", 10), ("BBB", 500))
+            for i, d in enumerate(days)]
+    return write("symbol,date,price\n" + "\n".join(rows) + "\n")
+
+
+def test_long_table_of_several_series_is_refused_naming_the_id_column(write):
+    from kerascli.errors import DataError
+    with pytest.raises(DataError, match=r"holds 2 series in column 'symbol' \(AAA, BBB\).*"
+                                        r"--series-column symbol --series AAA"):
+        read_series(_long_table(write))  # never one series cut from both (duplicate dates)
+
+
+def test_long_table_series_is_read_by_its_id(write):
+    path = _long_table(write)
+    series = read_series(path, series_column="symbol", series_id="BBB")
+    assert len(series) == 30 and list(series.values[:2]) == [500.0, 501.0]
+    assert series.n_duplicates == 0 and series.frequency == "business-daily"
+    assert series.name == "BBB · price" and series.describe()["series_id"] == "BBB"
+    assert read_series(path, series_id="AAA").values[0] == 10.0  # the id column found
+    from kerascli.errors import DataError
+    with pytest.raises(DataError, match=r"no series 'CCC' in column 'symbol'.*AAA, BBB"):
+        read_series(path, series_column="symbol", series_id="CCC")

@@ -33,6 +33,7 @@ SERIES_OPTIONS = ["--lags", "12", "--horizon", "2", "-e", "3", "-b", "32", "--un
                   "--seed", "3", "--target", "levels"]
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_train_lstm_and_forecast_build_the_same_model_and_score_the_same_windows(sine_csv, tmp_path):
     trained = run_json(["train", "lstm", "-d", str(sine_csv), *SERIES_OPTIONS], tmp_path)
     # --strategy-h direct: train lstm's model (auto may keep the recursive one-step model);
@@ -81,6 +82,7 @@ def test_a_run_of_one_command_is_not_resumed_by_another(tmp_path):
         RunDir.reopen(run.path, "forecast")
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_forecast_resumes_after_a_kill_like_train(sine_csv, tmp_path):
     """SIGKILL once epoch 2's backup exists; --resume ends with the uninterrupted metrics."""
     args = [sys.executable, "-m", "kerascli", "forecast", str(sine_csv), "--lags", "12", "-e", "6",

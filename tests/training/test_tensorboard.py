@@ -38,6 +38,7 @@ def test_tensorboard_is_a_dependency_of_kerascli():
     assert any(d.split(">")[0].split("=")[0].strip() == "tensorboard" for d in deps), deps
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_tensorboard_logs_the_loss_curve_graph_and_predicted_test_images(tmp_path, mnist_files):
     logs = tmp_path / "tb"
     result = invoke("train", "cnn", "--dataset", "mnist", "--epochs", "2", "--out",

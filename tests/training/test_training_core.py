@@ -24,7 +24,7 @@ def test_make_config_takes_model_then_dataset_defaults_then_explicit_values():
 
 def test_linreg_default_is_iris_sepal_length_to_petal_length():
     cfg = core_config.make_config("linreg")
-    assert (cfg.dataset, cfg.label, cfg.features) == ("iris", "petal_length", ("sepal_length",))
+    assert (cfg.dataset, cfg.data.label, cfg.data.features) == ("iris", "petal_length", ("sepal_length",))
     dataset = core_data.load_data(cfg)
     assert dataset.task == "regression" and dataset.input_shape == (1,)
 
@@ -92,6 +92,7 @@ def _digits_subset():
                                x_test=dataset.x_test[:100], y_test=dataset.y_test[:100])
 
 
+@pytest.mark.slow  # end to end, real trainings or processes: CI's slow step
 def test_same_options_and_seed_give_the_same_metrics():
     dataset = _digits_subset()
     cfg = core_config.make_config("cnn", "digits", epochs=2, batch_size=32)
@@ -117,7 +118,11 @@ def test_run_directory_holds_every_artifact_and_is_marked_complete(tmp_path):
     for png in ("learning_curves.png", "confusion_matrix.png"):
         assert (run_dir / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     record = json.loads((run_dir / "config.json").read_text())
-    assert record["config"]["epochs"] == 2 and record["seed"] == 42
+    assert record["config"]["epochs"] == 2
+    # one run seed and one split seed, each recorded once, in the config
+    assert (record["config"]["seed"], record["config"]["data"]["split_seed"]) == (42, 42)
+    assert "split_seed" not in record["config"] and record["version"] == 4
+    assert "seed" not in record and set(record["load_options"]) == {"path"}
     assert record["dataset"]["source"].startswith("scikit-learn") and record["background"] == "dark"
     assert {"python", "keras", "tensorflow"} <= set(record["versions"])
     saved = json.loads((run_dir / "metrics.json").read_text())
@@ -140,3 +145,15 @@ def test_series_validation_is_the_latest_windows():
                      x_test=x[:2], y_test=x[:2, 0, 0], input_shape=(1, 1), source="generated")
     x_fit, _, x_val, _ = core_data.validation_split(series, 0.25, seed=0)
     assert x_fit[:, 0, 0].tolist() == list(range(15)) and x_val[:, 0, 0].tolist() == list(range(15, 20))
+
+
+def test_a_version_2_config_json_still_reads_with_the_split_seed_it_used():
+    """config.json before split_seed (version 2: the seed also at the top and in
+    load_options, the split's fixed at 42) still reads; its test split seed was 42."""
+    from kerascli.core import config as core_config
+    record = {"version": 2, "command": "train", "seed": 7,
+              "load_options": {"seed": 42, "path": None},
+              "config": {"model": "logreg", "dataset": "iris", "epochs": 1, "batch_size": 8,
+                         "learning_rate": 0.05, "seed": 7, "params": {}}}
+    cfg = core_config.from_dict(record)
+    assert (cfg.seed, cfg.data.split_seed) == (7, 42) and cfg.spec.name == "logreg"

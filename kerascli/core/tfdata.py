@@ -1,12 +1,13 @@
-"""tf.data input pipelines: in-memory arrays, and image folders streamed from disk.
+"""tf.data input feeds: in-memory arrays, and image folders streamed from disk. (Named for
+tf.data, not "pipeline": that word is scikit-learn's Pipeline in baselines.py and comparing.py.)
 
 * :func:`from_arrays` turns NumPy arrays into a ``tf.data.Dataset`` (cache, seeded shuffle
   reshuffled each epoch, batch, prefetch), optionally with augmentation applied on the fly.
 * :func:`image_feed` (training, epoch-seeded order for ``--resume``), :func:`image_batches`
   (validation, evaluate, predict) and :func:`stream_image_folder` read image files from disk,
   decoding and resizing each in parallel as it is needed with the one decode function
-  (:func:`kerascli.datasets.images.decoder`, tf.io ops): memory stays bounded by the prefetched
-  batches, not by the size of the folder (benchmarks/image_folder.py).
+  (:func:`kerascli.datasets._image_decode.decoder`, tf.io ops): memory stays bounded by the
+  prefetched batches, not by the size of the folder (benchmarks/image_folder.py).
 
 Whether :mod:`kerascli.core.fit` feeds ``fit()`` from arrays or from :func:`from_arrays` is
 decided by measurement (benchmarks/pipeline.py; the result is in benchmarks/RESULTS.md).
@@ -74,10 +75,10 @@ def flip_shift(max_shift=0.1, flip=True, seed=0):
 
 def decode_fn(image_size, channels=3):
     """A tf.data map function ``(path, route, *label) -> (uint8 image, *label)``: reads each
-    file and decodes it with :func:`kerascli.datasets.images.decoder`, the one decode/resize
+    file and decodes it with :func:`kerascli.datasets._image_decode.decoder`, the one decode/resize
     that ``evaluate``, ``predict`` and ``serve`` use too (tf.io ops for JPEG/PNG/GIF/BMP, so
     the parallel map calls run in parallel; Pillow only for what tf.io cannot read alike)."""
-    from kerascli.datasets.images import decoder
+    from kerascli.datasets._image_decode import decoder
     decode = decoder(tuple(int(n) for n in image_size), int(channels))
     tf = tensorflow()
 
@@ -94,7 +95,7 @@ def stream_image_folder(paths, labels, *, image_size, channels=3, batch_size=32,
     Memory is bounded by ``shuffle_buffer`` file names plus a few prefetched batches of
     decoded images, however many files there are.
     """
-    from kerascli.datasets.images import ImageFiles
+    from kerascli.datasets._image_files import ImageFiles
     tf = tensorflow()
     files = ImageFiles(paths, image_size, channels)
     data = tf.data.Dataset.from_tensor_slices((list(files.paths), files.routes, list(labels)))
@@ -107,7 +108,7 @@ def stream_image_folder(paths, labels, *, image_size, channels=3, batch_size=32,
 
 def is_streamed(x):
     """Whether ``x`` is image files to decode batch by batch (an image folder's
-    :class:`kerascli.datasets.images.ImageFiles`) rather than an array in memory."""
+    :class:`kerascli.datasets._image_files.ImageFiles`) rather than an array in memory."""
     return hasattr(x, "paths") and hasattr(x, "channels") and hasattr(x, "size")
 
 
@@ -128,7 +129,7 @@ def check_batch_fits(files, batch_size):
 
 
 def image_batches(files, labels=None, *, batch_size):
-    """Batches of ``files`` (:class:`~kerascli.datasets.images.ImageFiles`) decoded in order,
+    """Batches of ``files`` (:class:`~kerascli.datasets._image_files.ImageFiles`) decoded in order,
     with their ``labels`` when given: for validation, ``evaluate`` and ``predict``."""
     return files.batches(batch_size, labels).prefetch(AUTOTUNE)
 
