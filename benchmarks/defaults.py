@@ -25,6 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 
+FAST_MNIST = dict(batch_size=256, learning_rate=0.01, params={
+    "filters": (24, 32), "kernel_sizes": (5, 3), "dense_units": 256, "dropout": 0.0,
+    "schedule": "one-cycle"})
 # model -> (dataset, validation bar, candidates); a candidate is (label, settings) where the
 # settings are make_config keywords (epochs, batch_size, learning_rate, params)
 CANDIDATES = {
@@ -59,6 +62,33 @@ CANDIDATES = {
          dict(epochs=6, learning_rate=2e-3, params={"filters": (24, 48)})),
         ("valid 20/50, dense 256, 6 epochs, lr 2e-3",
          dict(epochs=6, learning_rate=2e-3, params={"filters": (20, 50)})),
+        # train_mnist_fast's net and schedule (benchmarks/recipes/train_mnist_fast.py): 5x5x24,
+        # 3x3x32, dense 256, no dropout, one cycle with Adam betas 0.7/0.9
+        ("fast: 24/32, kernels 5/3, no dropout, one cycle, batch 256, lr 0.01, 2 epochs",
+         dict(epochs=2, **FAST_MNIST)),
+        ("fast, 3 epochs", dict(epochs=3, **FAST_MNIST)),
+        ("fast, 3 epochs, batch 512", dict(epochs=3, **{**FAST_MNIST, "batch_size": 512})),
+        ("fast, 3 epochs, batch 512, lr 0.02",
+         dict(epochs=3, **{**FAST_MNIST, "batch_size": 512, "learning_rate": 0.02})),
+        ("fast, 2 epochs, batch 128", dict(epochs=2, **{**FAST_MNIST, "batch_size": 128})),
+        ("fast, dropout 0.25, 3 epochs",
+         dict(epochs=3, **{**FAST_MNIST, "params": {**FAST_MNIST["params"], "dropout": 0.25}})),
+        ("fast, batch norm, 2 epochs",
+         dict(epochs=2, **{**FAST_MNIST, "params": {**FAST_MNIST["params"], "norm": "batch"}})),
+        ("fast, batch norm, 2 epochs, batch 512, lr 0.02",
+         dict(epochs=2, **{**FAST_MNIST, "batch_size": 512, "learning_rate": 0.02,
+                           "params": {**FAST_MNIST["params"], "norm": "batch"}})),
+        ("fast, batch norm, 3 epochs, batch 512, lr 0.02",
+         dict(epochs=3, **{**FAST_MNIST, "batch_size": 512, "learning_rate": 0.02,
+                           "params": {**FAST_MNIST["params"], "norm": "batch"}})),
+        ("fast, dropout 0.5, 4 epochs",
+         dict(epochs=4, **{**FAST_MNIST, "params": {**FAST_MNIST["params"], "dropout": 0.5}})),
+        ("fast, dropout 0.5, 3 epochs",
+         dict(epochs=3, **{**FAST_MNIST, "params": {**FAST_MNIST["params"], "dropout": 0.5}})),
+        ("20/50, kernels 5/5, dropout 0.5, one cycle, batch 256, lr 0.01, 4 epochs",
+         dict(epochs=4, **{**FAST_MNIST, "params": {**FAST_MNIST["params"], "dropout": 0.5,
+                                                    "filters": (20, 50),
+                                                    "kernel_sizes": (5, 5)}})),
     ]),
     "alexnet": ("mnist", 0.992, [
         ("the old shape (64/128/192/192/128, dense 1024, stride 1), lr 5e-4, 1 epoch",

@@ -49,6 +49,7 @@ The fast recipe is UNMEASURED: it has not been run on a GPU nor on full CIFAR-10
 no claim of accuracy or time. The target (issue 8) is 93% test accuracy in 15 s on one H100,
 e.g. ``kerascli train cifar --recipe fast --precision mixed --jit``.
 """
+from kerascli.models._schedules import one_cycle
 from kerascli.models.spec import ModelSpec, Param
 
 # each recipe's training settings; an explicit --epochs/--batch-size/--lr/--optimizer wins
@@ -180,16 +181,10 @@ class Cifar(ModelSpec):
 
 
 def one_cycle_schedule(peak, total_steps):
-    """One cycle over ``total_steps``: linear rise from 0.2x ``peak`` to ``peak`` over the first
-    23% of the steps, cosine descent to 0.07x ``peak`` (a built-in Keras schedule, so a saved
-    model's optimizer config reloads without custom objects)."""
-    from kerascli.runtime import keras_module
-    keras = keras_module()
-    total_steps = max(2, int(total_steps))
-    warmup = max(1, round(WARMUP_FRACTION * total_steps))
-    return keras.optimizers.schedules.CosineDecay(
-        WARMUP_START * peak, decay_steps=max(1, total_steps - warmup), alpha=FINAL_FRACTION,
-        warmup_target=peak, warmup_steps=warmup)
+    """airbench's one cycle over ``total_steps``: linear rise from 0.2x ``peak`` to ``peak``
+    over the first 23% of the steps, cosine descent to 0.07x ``peak``."""
+    return one_cycle(peak, total_steps, start=WARMUP_START, warmup=WARMUP_FRACTION,
+                     final=FINAL_FRACTION)
 
 
 def _build_fast(keras, input_shape, n_outputs, first_layers, widths=FAST_WIDTHS,

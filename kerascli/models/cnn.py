@@ -26,13 +26,23 @@ class CNN(ModelSpec):
     learning_rate = 2e-3
     optimizer_name = "adam"
     params = (
-        Param("filters", "ints", (20, 50), "Filters of the two 5x5 convolutions, comma-separated."),
+        Param("filters", "ints", (20, 50), "Filters of the two convolutions, comma-separated."),
+        Param("kernel_sizes", "ints", (5, 5), "Kernel sizes of the two convolutions, "
+              "comma-separated (5,5: LeNet's; 5,3: train_mnist_fast's).", high=11),
         Param("dense_units", "int", 256, "Units of the dense layer before the dropout.",
               high=8192, log=True),
         Param("padding", "choice", "valid",
               "valid: no zero padding, as LeNet-5 (images of at least 12x12); same: keep the "
               "size through each convolution (small images such as the 8x8 digits).",
               choices=("valid", "same")),
+        Param("norm", "choice", "none", "batch: batch normalisation after each convolution "
+              "(before its ReLU); none: LeNet's plain convolutions.", choices=("none", "batch")),
+        Param("dropout", "float", 0.5, "Dropout before the output layer (0 = none).",
+              low=0.0, high=1.0, high_open=True),
+        Param("schedule", "choice", "cosine",
+              "cosine: Adam's rate decays to 0 over the run. one-cycle: train_mnist_fast's "
+              "(a rise from rate/25 over the first 30% of the steps, a cosine descent to "
+              "about 0, Adam's betas 0.7/0.9).", choices=("cosine", "one-cycle"), build=False),
     )
     per_dataset = {"digits": {"epochs": 20, "batch_size": 32, "padding": "same"}}
     datasets = ("mnist", "fashion-mnist", "digits", "cifar10")
@@ -45,8 +55,24 @@ class CNN(ModelSpec):
         keras = keras_module()
         return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps_per_epoch)
 
-    def build(self, input_shape, task, n_outputs, *, filters=(20, 50), dense_units=256, padding="valid",
-              preprocess=(), postprocess=()):
+    def optimizer(self, cfg, steps_per_epoch):
+        """``--schedule one-cycle``: train_mnist_fast's one cycle (PyTorch's OneCycleLR
+        defaults: from rate/25, peak at 30% of the steps, down to rate/25e4; a linear rise where
+        PyTorch's is a cosine), with its Adam betas (0.7, 0.9); None (cosine) otherwise."""
+        if cfg.params_dict.get("schedule", self.default("schedule")) != "one-cycle":
+            return None
+        from kerascli.models import make_optimizer
+        from kerascli.models._schedules import one_cycle
+        schedule = one_cycle(cfg.learning_rate, cfg.epochs * steps_per_epoch, start=1 / 25,
+                             warmup=0.3, final=1 / 25e4)
+        if cfg.optimizer != "adam":
+            return make_optimizer(cfg.optimizer, schedule)
+        from kerascli.runtime import keras_module
+        return keras_module().optimizers.Adam(learning_rate=schedule, beta_1=0.7, beta_2=0.9)
+
+    def build(self, input_shape, task, n_outputs, *, filters=(20, 50), kernel_sizes=(5, 5),
+              dense_units=256, padding="valid", norm="none", dropout=0.5, preprocess=(),
+              postprocess=()):
         from kerascli.runtime import keras_module
         from kerascli.errors import UserError
         keras = keras_module()
@@ -54,20 +80,35 @@ class CNN(ModelSpec):
         if len(filters) != 2:
             raise UserError(f"--filters {','.join(map(str, filters))}: give two widths, one per "
                             "convolution (e.g. --filters 20,50).")
-        if padding == "valid" and min(input_shape[:2]) < 12:  # two valid 5x5 convs, two poolings
+        if len(kernel_sizes) != 2:
+            raise UserError(f"--kernel-sizes {','.join(map(str, kernel_sizes))}: give two sizes, "
+                            "one per convolution (e.g. --kernel-sizes 5,3).")
+        k1, k2 = kernel_sizes
+        # the smallest side that leaves the second unpadded convolution a whole window after the
+        # first and its 2x2 pooling: ceil((side - k1 + 1) / 2) >= k2
+        smallest = 2 * k2 + k1 - 2
+        if padding == "valid" and min(input_shape[:2]) < smallest:
             raise UserError(f"cnn: images of {input_shape[0]}x{input_shape[1]} pixels are too small "
-                            "for two unpadded 5x5 convolutions and two poolings (at least 12x12); "
-                            "use --padding same (or --image-size 28 for an image folder).")
+                            f"for unpadded {k1}x{k1} and {k2}x{k2} convolutions and two poolings "
+                            f"(at least {smallest}x{smallest}); use --padding same (or "
+                            "--image-size 28 for an image folder).")
         first, second = filters
+
+        def conv(width, size):
+            if norm == "batch":  # the bias is the batch norm's offset
+                return [layers.Conv2D(width, size, padding=padding, use_bias=False),
+                        layers.BatchNormalization(), layers.ReLU()]
+            return [layers.Conv2D(width, size, padding=padding, activation="relu")]
+
         return keras.Sequential([
             keras.Input(shape=input_shape),
             *preprocess,
-            layers.Conv2D(first, 5, padding=padding, activation="relu"),
+            *conv(first, k1),
             layers.MaxPooling2D(2, padding="same"),
-            layers.Conv2D(second, 5, padding=padding, activation="relu"),
+            *conv(second, k2),
             layers.MaxPooling2D(2, padding="same"),
             layers.Flatten(),
             layers.Dense(dense_units, activation="relu"),
-            layers.Dropout(0.5),
+            *([layers.Dropout(dropout)] if dropout else []),
             layers.Dense(n_outputs, activation="softmax"),
         ], name="cnn")

@@ -15,7 +15,9 @@ def shapes(model):
 def test_cnn_default_is_lenet5_geometry_with_unpadded_convolutions(make_tiny):
     dataset = make_tiny("image", (28, 28, 1), n_classes=10)
     cfg = core_config.make_config("cnn", "mnist")
-    assert cfg.params_dict == {"filters": (20, 50), "dense_units": 256, "padding": "valid"}
+    assert cfg.params_dict == {"filters": (20, 50), "kernel_sizes": (5, 5), "dense_units": 256,
+                               "padding": "valid", "norm": "none", "dropout": 0.5,
+                               "schedule": "cosine"}
     assert cfg.epochs == 6
     out = shapes(core_fit.build_model(cfg, dataset))
     # rescale, conv 24x24, pool 12x12, conv 8x8, pool 4x4, flatten, dense, dropout, softmax
@@ -45,6 +47,50 @@ def test_cnn_widths_and_dense_size_are_options(make_tiny):
     bad = core_config.make_config("cnn", "mnist", params={"filters": (16, 32, 64)})
     with pytest.raises(UserError, match="give two widths"):
         core_fit.build_model(bad, dataset)
+
+
+@pytest.mark.parametrize("side, kernels, fits", [
+    (13, (5, 5), True), (12, (5, 5), False),  # 12 -> 8 -> 4: no room for the second 5x5
+    (9, (5, 3), True), (8, (5, 3), False),
+])
+def test_cnn_size_check_matches_what_keras_can_build(make_tiny, side, kernels, fits):
+    dataset = make_tiny("image", (side, side, 1))
+    cfg = core_config.make_config("cnn", "mnist", params={"kernel_sizes": kernels,
+                                                          "padding": "valid"})
+    if fits:
+        assert len(shapes(core_fit.build_model(cfg, dataset))[-1]) == 1  # down to the softmax
+    else:
+        with pytest.raises(UserError, match=f"at least {2 * kernels[1] + kernels[0] - 2}x"):
+            core_fit.build_model(cfg, dataset)
+
+
+def test_cnn_kernel_sizes_batch_norm_and_dropout_are_options(make_tiny):
+    dataset = make_tiny("image", (28, 28, 1))
+    cfg = core_config.make_config("cnn", "mnist", params={
+        "filters": (24, 32), "kernel_sizes": (5, 3), "norm": "batch", "dropout": 0.0})
+    model = core_fit.build_model(cfg, dataset)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds.count("BatchNormalization") == 2 and "Dropout" not in kinds
+    convs = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
+    assert [c.kernel_size for c in convs] == [(5, 5), (3, 3)]
+    assert not any(c.use_bias for c in convs)  # the batch norm's offset is the bias
+    # 28 -> 24 -> 12 -> 10 -> 5: train_mnist_fast's 800 features
+    assert tuple(model.layers[kinds.index("Flatten")].output.shape[1:]) == (800,)
+
+
+def test_cnn_one_cycle_is_train_mnist_fasts_schedule_and_adam_betas():
+    from kerascli import models
+    spec = models.get("cnn")
+    cfg = core_config.make_config("cnn", "mnist", learning_rate=0.01, epochs=2,
+                                  params={"schedule": "one-cycle"})
+    optimizer = spec.optimizer(cfg, steps_per_epoch=50)
+    assert (optimizer.beta_1, optimizer.beta_2) == (0.7, 0.9)
+    schedule = optimizer._learning_rate  # the schedule object Keras keeps
+    rate = [float(schedule(step)) for step in (0, 30, 99)]
+    assert rate[0] == pytest.approx(0.01 / 25) and rate[1] == pytest.approx(0.01)
+    assert rate[2] < 1e-5  # down to about 0 at the end of the run
+    cosine = core_config.make_config("cnn", "mnist", params={"schedule": "cosine"})
+    assert spec.optimizer(cosine, steps_per_epoch=50) is None  # the core's Adam, cosine decay
 
 
 def test_alexnet_keeps_its_shape_and_its_first_stride_is_an_option(make_tiny):
