@@ -95,6 +95,8 @@ def cli(ctx, verbose):
 
 def main():
     """Console-script entry point."""
+    from kerascli import stages
+    stages.begin()  # the clock of --verbose's and KERASCLI_STAGE_TIMES' stage times
     cli(prog_name="kerascli")
 
 

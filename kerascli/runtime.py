@@ -44,6 +44,12 @@ def keras_module():
     if "keras" in sys.modules and "tensorflow" in sys.modules:
         return sys.modules["keras"]
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    from kerascli import stages
+    with stages.stage("keras import"):
+        return _import_keras()
+
+
+def _import_keras():
     if verbose():
         import keras
         return keras
