@@ -196,7 +196,7 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
     tensorboard.check_available(cfg.tensorboard)  # one line now, not a traceback inside fit()
     runtime.seed_everything(cfg.seed)
     run = devices.resolve_runtime(cfg)
-    with stages.stage("data"):
+    with stages.stage("data split"):
         x_fit, y_fit, x_val, y_val = data.validation_split(dataset, cfg.validation_split,
                                                            cfg.seed)
     steps_per_epoch = max(1, math.ceil(len(x_fit) / cfg.batch_size))
@@ -371,7 +371,7 @@ def _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset, step
             validation = pipeline.image_batches(*validation, batch_size=cfg.batch_size)
     elif devices.TF_DATA_FEED and run.replicas == 1:
         # epoch e's order depends on (seed, e) only, so a resumed run sees the same batches
-        with stages.stage("data"):
+        with stages.stage("data split"):
             feed, start_epoch = pipeline.array_feed(x_fit, y_fit, batch_size=cfg.batch_size,
                                                     seed=cfg.seed)
             if validation is not None:

@@ -41,7 +41,7 @@ def session(command, cfg, name, *, resumed=None, log=None, check=None, resumable
         artifacts.check_writable_dir(resumed.path if resumed is not None else cfg.out)
         log(f"loading dataset {cfg.dataset} ...")
         watch.stage = "loading data"
-        with stages.stage("data"):
+        with stages.stage("data read"):
             dataset = data.load_data(cfg)
         if tfdata.is_streamed(dataset.x_train):  # an image folder: before any model is built
             tfdata.check_batch_fits(dataset.x_train, cfg.batch_size)
