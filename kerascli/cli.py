@@ -97,7 +97,12 @@ def main():
     """Console-script entry point."""
     from kerascli import stages
     stages.begin()  # the clock of --verbose's and KERASCLI_STAGE_TIMES' stage times
-    cli(prog_name="kerascli")
+    try:
+        cli(prog_name="kerascli")  # Click's standalone mode always ends in SystemExit
+    except SystemExit as exc:
+        from kerascli import runtime
+        runtime.end_process(exc.code)  # ends here after TensorFlow: its teardown is 1-2.5 s
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
