@@ -83,8 +83,13 @@ def _report():
     path = os.environ.get(FILE_ENV)
     if path:
         with contextlib.suppress(OSError):  # a timing file must never fail a run
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(json.dumps(report) + "\n")
+            # one write(2) in append mode: the line lands whole, and processes reporting to
+            # the same file do not interleave (an append cannot go through a rename)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, (json.dumps(report) + "\n").encode("utf-8"))
+            finally:
+                os.close(fd)
     if os.environ.get("KERASCLI_VERBOSE", "") not in ("", "0"):
         for name, seconds in report["stages"].items():
             print(f"stage {name}: {seconds:.2f} s", file=sys.stderr)

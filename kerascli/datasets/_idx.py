@@ -189,11 +189,9 @@ def _write_parsed(path, key, arrays):
     cannot be written only costs the next run the parse."""
     import numpy as np
 
-    from kerascli.artifacts import atomic_path
+    from kerascli import artifacts
     try:
-        with atomic_path(path) as tmp:
-            with open(tmp, "wb") as f:
-                np.savez(f, source=np.array(key), **dict(zip(NPZ_KEYS, arrays)))
+        artifacts.write_arrays(path, {"source": np.array(key), **dict(zip(NPZ_KEYS, arrays))})
     except OSError:
         pass
 
