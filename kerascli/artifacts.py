@@ -105,11 +105,15 @@ def write_bytes(path, data):
 
 
 def write_arrays(path, arrays):
-    """NumPy arrays as one ``.npz`` file (``arr_0``, ``arr_1`` ...), atomically."""
+    """NumPy arrays as one uncompressed ``.npz`` file, atomically: a sequence is saved as
+    ``arr_0``, ``arr_1`` ..., a dict under its keys."""
     import numpy as np
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
-            np.savez(f, *arrays)
+            if isinstance(arrays, dict):
+                np.savez(f, **arrays)
+            else:
+                np.savez(f, *arrays)
             f.flush()
             os.fsync(f.fileno())
     return Path(path)

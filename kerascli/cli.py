@@ -95,7 +95,14 @@ def cli(ctx, verbose):
 
 def main():
     """Console-script entry point."""
-    cli(prog_name="kerascli")
+    from kerascli import stages
+    stages.begin()  # the clock of --verbose's and KERASCLI_STAGE_TIMES' stage times
+    try:
+        cli(prog_name="kerascli")  # Click's standalone mode always ends in SystemExit
+    except SystemExit as exc:
+        from kerascli import runtime
+        runtime.end_process(exc.code)  # ends here after TensorFlow: its teardown is 1-2.5 s
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -39,6 +39,40 @@ def divergence_guard(epochs, learning_rate=None, option="--learning-rate"):
     return DivergenceGuard()
 
 
+def epoch_clock():
+    """A Keras callback noting, per epoch, its seconds, its first training step's, its training
+    steps' and its step count in the stage report (:mod:`kerascli.stages`, ``epochs``): the
+    first step's excess over the others is the graph tracing, the first epoch's validation
+    excess the evaluation step's. Its batch hook only reads the clock, so it is safe off the
+    training thread: Keras keeps dispatching batches asynchronously."""
+    from kerascli import stages
+    keras = keras_module()
+    epochs = []
+
+    class EpochClock(keras.callbacks.Callback):
+        async_safe = True
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._t0 = time.perf_counter()
+            self._steps, self._first, self._last = 0, None, None
+
+        def on_train_batch_end(self, batch, logs=None):
+            now = time.perf_counter()
+            self._steps += 1
+            self._last = now
+            if self._first is None:
+                self._first = now
+
+        def on_epoch_end(self, epoch, logs=None):
+            now, t0 = time.perf_counter(), self._t0
+            epochs.append({"seconds": round(now - t0, 4), "steps": self._steps,
+                           "first_step": round((self._first or now) - t0, 4),
+                           "train": round((self._last or now) - t0, 4)})
+            stages.note("epochs", epochs)
+
+    return EpochClock()
+
+
 def _fmt(logs):
     parts = []
     for key, value in logs.items():

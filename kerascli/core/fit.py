@@ -187,8 +187,8 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
     Returns:
         a :class:`TrainResult`. Same ``cfg`` and data on the same machine: same metrics.
     """
-    from kerascli import runtime
-    from kerascli.core import callbacks as callbacks_mod, distribute, resume, tensorboard
+    from kerascli import runtime, stages
+    from kerascli.core import callbacks as callbacks_mod, resume, tensorboard
 
     keras = runtime.keras_module()
     cfg.spec.check_task(dataset)
@@ -196,9 +196,11 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
     tensorboard.check_available(cfg.tensorboard)  # one line now, not a traceback inside fit()
     runtime.seed_everything(cfg.seed)
     run = devices.resolve_runtime(cfg)
-    x_fit, y_fit, x_val, y_val = data.validation_split(dataset, cfg.validation_split, cfg.seed)
+    with stages.stage("data split"):
+        x_fit, y_fit, x_val, y_val = data.validation_split(dataset, cfg.validation_split,
+                                                           cfg.seed)
     steps_per_epoch = max(1, math.ceil(len(x_fit) / cfg.batch_size))
-    with run.strategy.scope():
+    with stages.stage("build"), run.strategy.scope():
         model = build_for_runtime(cfg, dataset, run, x_fit, y_fit)
         compile_model(model, cfg, dataset.task, steps_per_epoch,
                       jit_compile=False if run.custom_loop else cfg.jit,
@@ -207,8 +209,9 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
 
     if run_dir is not None:
         run_dir = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
-        run_dir.write_config(facts or cfg, **results.run_record(cfg, dataset, model),
-                             runtime=run.record(model))
+        with stages.stage("save"):
+            run_dir.write_config(facts or cfg, **results.run_record(cfg, dataset, model),
+                                 runtime=run.record(model))
     # the NaN guard first: a diverged epoch must not reach the backup; then the epoch backup
     # (RUN_DIR/backup, for --resume), whose on_train_begin restores before anyone reads the epoch
     # the callbacks that steer training (early stopping, ReduceLROnPlateau) before the history
@@ -229,6 +232,8 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
         # the history first: it may run ahead of the backup (cut on resume), never behind
         all_callbacks += [partial, backup]
     all_callbacks += list(callbacks)
+    if stages.wanted():  # --verbose or KERASCLI_STAGE_TIMES: each epoch's steps timed too
+        all_callbacks.append(callbacks_mod.epoch_clock())
     if not quiet:
         for note in dataset.extra.get("notes", ()):  # what a table's encoding filled or capped
             print(f"note: {dataset.source}: {note}", file=sys.stderr)
@@ -250,8 +255,9 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
     validation = (x_val, y_val) if x_val is not None else None
     started = time.perf_counter()
     try:
-        history = _fit_phases(cfg, run, model, x_fit, y_fit, validation, all_callbacks,
-                              dataset, steps_per_epoch, first_epoch)
+        with stages.stage("fit"):
+            history = _fit_phases(cfg, run, model, x_fit, y_fit, validation, all_callbacks,
+                                  dataset, steps_per_epoch, first_epoch)
     except Diverged as exc:
         if run_dir is not None:
             run_dir.mark("diverged")
@@ -264,28 +270,33 @@ def train(cfg, dataset, *, run_dir=None, callbacks=(), quiet=False, facts=None, 
         history = {k: earlier_history.get(k, [])[:first_epoch] + history.get(k, [])
                    for k in dict.fromkeys([*earlier_history, *history])}
 
-    started = time.perf_counter()
-    x_test = dataset.x_test
+    with stages.stage("score"):
+        started = time.perf_counter()
+        outputs = _test_outputs(run, model, dataset)
+        predict_seconds = time.perf_counter() - started
+        result = TrainResult(model=model, history=history,
+                             metrics=metrics_mod.dataset_metrics(dataset, outputs),
+                             y_true=dataset.y_test, outputs=outputs, task=dataset.task,
+                             train_seconds=train_seconds, predict_seconds=predict_seconds,
+                             n_params=n_params, epochs_run=len(next(iter(history.values()), [])),
+                             convergence=convergence.report(history, cfg.epochs, cfg.patience),
+                             config=cfg, dataset=dataset.describe(), run_dir=run_dir)
+    if run_dir is not None:
+        with stages.stage("save"):
+            result.artifacts = results.save_run(run_dir, result, dataset, finish=finish)
+    return result
+
+
+def _test_outputs(run, model, dataset):
+    """The model's outputs on the test part, as float64 NumPy."""
     if run.custom_loop or run.replicas > 1:
         import numpy as np
-        x_test = np.asarray(x_test)  # image files: decoded (replicas split arrays)
+        from kerascli.core import distribute
+        x_test = np.asarray(dataset.x_test)  # image files: decoded (replicas split arrays)
         # Keras' predict() cannot run under a multi-worker strategy, and under Mirrored it
         # fails on a final batch that splits unevenly; a direct call reads the variables as is
-        import numpy as np
-        outputs = np.asarray(distribute.predict_batches(model, x_test, 256), dtype=np.float64)
-    else:
-        outputs = metrics_mod.predict_outputs(model, dataset.x_test)
-    predict_seconds = time.perf_counter() - started
-    result = TrainResult(model=model, history=history,
-                         metrics=metrics_mod.dataset_metrics(dataset, outputs),
-                         y_true=dataset.y_test, outputs=outputs, task=dataset.task,
-                         train_seconds=train_seconds, predict_seconds=predict_seconds,
-                         n_params=n_params, epochs_run=len(next(iter(history.values()), [])),
-                         convergence=convergence.report(history, cfg.epochs, cfg.patience),
-                         config=cfg, dataset=dataset.describe(), run_dir=run_dir)
-    if run_dir is not None:
-        result.artifacts = results.save_run(run_dir, result, dataset, finish=finish)
-    return result
+        return np.asarray(distribute.predict_batches(model, x_test, 256), dtype=np.float64)
+    return metrics_mod.predict_outputs(model, dataset.x_test)
 
 
 def _fit_phases(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset,
@@ -337,6 +348,7 @@ def _initial_loss(cfg, model, x_fit, y_fit, x_val, y_val):
 def _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset, steps_per_epoch,
          first_epoch):
     """Run the training loop; returns the history dict."""
+    from kerascli import stages
     from kerascli.core import distribute, resume, tfdata as pipeline
 
     if pipeline.is_streamed(x_fit) and (run.custom_loop or run.replicas > 1):
@@ -359,13 +371,14 @@ def _fit(cfg, run, model, x_fit, y_fit, validation, all_callbacks, dataset, step
             validation = pipeline.image_batches(*validation, batch_size=cfg.batch_size)
     elif devices.TF_DATA_FEED and run.replicas == 1:
         # epoch e's order depends on (seed, e) only, so a resumed run sees the same batches
-        feed, start_epoch = pipeline.array_feed(x_fit, y_fit, batch_size=cfg.batch_size,
-                                                seed=cfg.seed)
+        with stages.stage("data split"):
+            feed, start_epoch = pipeline.array_feed(x_fit, y_fit, batch_size=cfg.batch_size,
+                                                    seed=cfg.seed)
+            if validation is not None:
+                validation = pipeline.from_arrays(*validation, batch_size=cfg.batch_size,
+                                                  shuffle=False)
         all_callbacks = [*all_callbacks, start_epoch]  # after BackupAndRestore's restore
         fit_args = dict(x=feed, shuffle=False)
-        if validation is not None:
-            validation = pipeline.from_arrays(*validation, batch_size=cfg.batch_size,
-                                              shuffle=False)
     elif devices.TF_DATA_FEED:  # several replicas: Keras distributes the pipeline itself
         # A batch that splits unevenly across replicas fails inside Keras 3.15's distributed
         # step ("AddN must have the same size"): drop the last partial training batch, and

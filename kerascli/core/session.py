@@ -24,7 +24,7 @@ def session(command, cfg, name, *, resumed=None, log=None, check=None, resumable
         check: called with the dataset before the run directory is made (compare's baselines).
         resumable: say in the interruption line how to resume.
     """
-    from kerascli import artifacts
+    from kerascli import artifacts, stages
     from kerascli.core import data, devices, distribute, interrupt, resume, tfdata
 
     log = log or (lambda line: None)
@@ -41,7 +41,8 @@ def session(command, cfg, name, *, resumed=None, log=None, check=None, resumable
         artifacts.check_writable_dir(resumed.path if resumed is not None else cfg.out)
         log(f"loading dataset {cfg.dataset} ...")
         watch.stage = "loading data"
-        dataset = data.load_data(cfg)
+        with stages.stage("data read"):
+            dataset = data.load_data(cfg)
         if tfdata.is_streamed(dataset.x_train):  # an image folder: before any model is built
             tfdata.check_batch_fits(dataset.x_train, cfg.batch_size)
         if check is not None:

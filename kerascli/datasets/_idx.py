@@ -9,6 +9,8 @@ mismatch, labels outside 0-9) raises :class:`DataError` naming the file.
 datasets`` stays instant; :func:`read_images`/:func:`read_labels` check everything.
 """
 import gzip
+import json
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -130,6 +132,85 @@ def check_dir(directory):
                                                      f"in {_sources.actual(images).name}.")
         counts.append(n_images)
     return tuple(counts)
+
+
+# --- the parsed copy: IDX folders read once ------------------------------------------------
+
+PARSED_DIR = "parsed"  # under the cache dir (--cache-dir / KERASCLI_CACHE_DIR)
+
+
+def _source_key(directory):
+    """What a parsed copy of ``directory`` stands for: each file's resolved path, size, mtime,
+    ctime (a rewrite that puts the old mtime back still moves the ctime) and last 8 bytes (a
+    gzip file's CRC-32 and length of its content: a rewrite within one tick of the file
+    system's clock, same size, still differs there)."""
+    key = []
+    for name in FILES.values():
+        path = _sources.actual(Path(directory) / name).resolve()
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            f.seek(max(0, st.st_size - 8))
+            tail = f.read(8).hex()
+        key.append([str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, tail])
+    return json.dumps(key)
+
+
+def parsed_path(directory, cache):
+    """Where the parsed copy of the IDX folder ``directory`` lives under ``cache``."""
+    import hashlib
+    tag = hashlib.sha256(str(Path(directory).resolve()).encode()).hexdigest()[:16]
+    return Path(cache) / PARSED_DIR / f"{Path(directory).name}-{tag}.npz"
+
+
+def _read_parsed(path, key):
+    """The arrays of a parsed copy made from the files ``key`` describes, or None when there
+    is none, it was made from other files, or it is damaged (zip's CRC-32 of every array is
+    checked as it is read; shapes, dtypes and the label range are checked again)."""
+    import zipfile
+
+    import numpy as np
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["source"]) != key:
+                return None
+            arrays = tuple(z[k] for k in NPZ_KEYS)
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+        return None
+    for x, y in (arrays[:2], arrays[2:]):
+        if (x.dtype != np.uint8 or x.shape[1:] != (ROWS, COLS, 1) or y.dtype != np.int64
+                or y.ndim != 1 or len(y) != len(x)
+                or (len(y) and (y.min() < 0 or y.max() >= N_CLASSES))):
+            return None
+    return arrays
+
+
+def _write_parsed(path, key, arrays):
+    """Keep ``arrays`` as the parsed copy (uncompressed .npz, written atomically); a cache that
+    cannot be written only costs the next run the parse."""
+    import numpy as np
+
+    from kerascli import artifacts
+    try:
+        artifacts.write_arrays(path, {"source": np.array(key), **dict(zip(NPZ_KEYS, arrays))})
+    except OSError:
+        pass
+
+
+def read_dir_cached(directory, cache):
+    """:func:`read_dir`, from the parsed copy under ``cache`` when the four files are the ones
+    it was made from (same path, size, mtime and ctime) and it reads back whole; otherwise the
+    files are read and checked and the copy is (re)written. Parsing the gzip files costs about
+    0.3 s per MNIST run; the copy reads in about 0.05 s (benchmarks/fixed_cost.py)."""
+    try:
+        key = _source_key(directory)  # before reading: a file changed meanwhile misses next time
+    except OSError:
+        return read_dir(directory)
+    path = parsed_path(directory, cache)
+    arrays = _read_parsed(path, key)
+    if arrays is None:
+        arrays = read_dir(directory)
+        _write_parsed(path, key, arrays)
+    return arrays
 
 
 def read_dir(directory):
@@ -266,7 +347,7 @@ def load(name, options, remotes, class_names, keras_npz=None):
         x_train, y_train, x_test, y_test = read_npz(source)
     else:
         source = hit.directory
-        x_train, y_train, x_test, y_test = read_dir(source)
+        x_train, y_train, x_test, y_test = read_dir_cached(source, _sources.cache_dir(options))
     return Dataset(name=name, task=CLASSIFICATION, kind=IMAGE, x_train=x_train, y_train=y_train,
                    x_test=x_test, y_test=y_test, input_shape=(ROWS, COLS, 1), source=str(source),
                    class_names=tuple(class_names),
