@@ -186,8 +186,8 @@ def what_holds(rows):
     inside = [n for n, c80, c95 in cover if abs(c80 - 80) <= 5 and abs(c95 - 95) <= 5]
     outside = [f"{n} ({c80:.1f} / {c95:.1f})" for n, c80, c95 in cover if n not in inside]
     out.append("- interval coverage within 5 points of nominal (80 / 95): "
-               + (f"holds on {', '.join(inside)}" if inside else "holds on none")
-               + (f"; not on {', '.join(outside)}" if outside else "") + ".")
+               + "; ".join(([f"holds on {', '.join(inside)}"] if inside else [])
+                           + ([f"not on {', '.join(outside)}"] if outside else [])) + ".")
     fits = [r["lstm_s"] for r in rows]
     stats = [v for r in rows for v in (r["ets_s"], r["arima_s"]) if v is not None]
     if stats:
