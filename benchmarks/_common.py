@@ -41,6 +41,14 @@ def machine():
             + ", ".join(versions) + f"; {dt.date.today().isoformat()}")
 
 
+def mean_range(values, fmt="{:.1f}", single=""):
+    """'mean (min-max)' of ``values`` in ``fmt``; one value alone, followed by ``single``."""
+    if len(values) == 1:
+        return fmt.format(values[0]) + single
+    return (f"{fmt.format(sum(values) / len(values))} ({fmt.format(min(values))}-"
+            f"{fmt.format(max(values))})")
+
+
 def write_section(title, body):
     """Replace (or append) the section '## title' in RESULTS.md."""
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nWritten by the scripts in this folder; each section says how it was measured.\n"

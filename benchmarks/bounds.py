@@ -63,12 +63,7 @@ def log(text):
     print(text, file=sys.stderr, flush=True)
 
 
-def stats(values, fmt):
-    """'mean (min-max)' over the repeats."""
-    if len(values) == 1:
-        return fmt.format(values[0])
-    low, high = fmt.format(min(values)), fmt.format(max(values))
-    return f"{fmt.format(statistics.fmean(values))} ({low}-{high})"
+stats = _common.mean_range  # 'mean (min-max)' over the repeats
 
 
 # ---------------------------------------------------------------- arithmetic per image

@@ -79,11 +79,7 @@ def run_one(model, baselines, seed, data_dir, out):
     return json.loads(proc.stdout), wall
 
 
-def spread(values, fmt):
-    text = fmt.format(statistics.fmean(values))
-    if len(values) == 1:
-        return text
-    return f"{text} ({fmt.format(min(values))}-{fmt.format(max(values))})"
+spread = _common.mean_range
 
 
 def shown_command(model, baselines):

@@ -15,6 +15,7 @@ scored once, by the final benchmarks (peers.py, models.py).
 Seconds are wall clock on a machine that may be shared: compare candidates within one run.
 """
 import argparse
+import functools
 import dataclasses
 import os
 import statistics
@@ -163,11 +164,7 @@ def without_flip_average(model, keras, x_val, y_val):
     return hits / len(x_val)
 
 
-def spread(values):
-    mean = statistics.fmean(values)
-    if len(values) == 1:
-        return f"{mean:.4f} (1 seed)"
-    return f"{mean:.4f} ({min(values):.4f}-{max(values):.4f})"
+spread = functools.partial(_common.mean_range, fmt="{:.4f}", single=" (1 seed)")
 
 
 def main():

@@ -14,7 +14,6 @@ format") and in the README between its ``export table`` markers, so neither is k
 """
 import argparse
 import json
-import re
 import shutil
 import subprocess
 import sys

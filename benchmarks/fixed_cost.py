@@ -30,6 +30,7 @@ its end); reading the same four IDX gz files with gzip + numpy.frombuffer, no ch
 inside a process of its own). Each is measured once per round of kerascli's seeds.
 """
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -137,11 +138,7 @@ def load_seconds(env):
                                 capture_output=True, text=True).stdout)
 
 
-def cell(values):
-    mean = statistics.mean(values)
-    if len(values) == 1:
-        return f"{mean:.2f}"
-    return f"{mean:.2f} ({min(values):.2f}-{max(values):.2f})"
+cell = functools.partial(_common.mean_range, fmt="{:.2f}")
 
 
 def main():

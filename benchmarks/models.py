@@ -57,9 +57,7 @@ def run_one(model, dataset, data_dir, out, seed):
             "peak_exact": peak > before or before == 0}
 
 
-def spread(values, fmt):
-    text = fmt.format(statistics.fmean(values))
-    return text if len(values) == 1 else f"{text} ({fmt.format(min(values))}-{fmt.format(max(values))})"
+spread = _common.mean_range
 
 
 def main():

@@ -22,6 +22,7 @@ the seeds with their range; ratios are of the means.
     python benchmarks/peers.py [--seeds 3] [--only cnn,loop,cifar,help]
 """
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -60,12 +61,7 @@ def timed(command, env):
         return wall, json.loads(text.splitlines()[-1])
 
 
-def stats(values, fmt="{:.1f}"):
-    """'mean (min-max)'."""
-    if len(values) == 1:
-        return fmt.format(values[0]) + " (1 seed)"
-    return (f"{fmt.format(statistics.fmean(values))} ({fmt.format(min(values))}-"
-            f"{fmt.format(max(values))})")
+stats = functools.partial(_common.mean_range, single=" (1 seed)")
 
 
 def interleave(seeds, sides):

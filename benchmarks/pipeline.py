@@ -38,7 +38,6 @@ def main():
     data_dir = _common.data_dir()
     os.environ["KERASCLI_DATA_DIR"] = str(data_dir)
 
-    from kerascli import datasets
     from kerascli.core import tfdata
     from kerascli.core import config as core_config, data as core_data, fit as core_fit
     from kerascli.core.callbacks import progress_callback
