@@ -20,8 +20,7 @@ scikit-learn is imported inside functions, so listing the baselines stays instan
 from dataclasses import dataclass
 
 from kerascli.errors import UserError
-
-CLASSIFICATION, REGRESSION = "classification", "regression"
+from kerascli.tasks import CLASSIFICATION, REGRESSION
 LARGE_DATA = 20_000  # training rows above which a costly baseline draws a warning
 EARLY_STOPPING_ROWS = 10_000  # MLPs hold out 10% for early stopping from this many rows
 

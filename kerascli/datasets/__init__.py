@@ -18,14 +18,12 @@ from pathlib import Path
 from typing import Any, Optional
 
 from kerascli.errors import UserError
+from kerascli.tasks import CLASSIFICATION, REGRESSION, TASKS  # noqa: F401 (the datasets' words)
 
-CLASSIFICATION = "classification"
-REGRESSION = "regression"
 MAX_CLASSES = 100  # a non-numeric label with more distinct values than this is not a class label
 # a text feature column one-hot encodes at most this many categories, the rarer ones sharing
 # the unknown slot: in the model (core.fit's TableEncoder) and in the baselines alike
 MAX_CATEGORIES = 100
-TASKS = (CLASSIFICATION, REGRESSION)  # what a label is (--task)
 TABULAR, IMAGE, SERIES = "tabular", "image", "series"
 
 

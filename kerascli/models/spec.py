@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from kerascli.errors import UserError
-
-CLASSIFICATION, REGRESSION = "classification", "regression"
+from kerascli.tasks import CLASSIFICATION, REGRESSION
 TRAINING = ("epochs", "batch_size", "learning_rate", "optimizer")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "nadam", "adamax", "adagrad", "adadelta",
               "lion")
