@@ -350,7 +350,7 @@ def check_no_conflict(cfg, given, run_dir):
         if name not in recorded:
             continue
         old = recorded[name]
-        new = [_plain(v) for v in value] if isinstance(value, tuple) else value
+        new = [_as_recorded(v) for v in value] if isinstance(value, tuple) else value
         new = str(new) if isinstance(new, Path) else new
         if isinstance(old, float) or isinstance(new, float):
             same = old is not None and new is not None and float(old) == float(new)
@@ -366,6 +366,6 @@ def _show(value):
     return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
-def _plain(value):
+def _as_recorded(value):
     """80.0 given for a level recorded as 80: the same number."""
     return int(value) if isinstance(value, float) and value.is_integer() else value

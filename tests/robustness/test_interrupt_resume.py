@@ -307,3 +307,15 @@ def test_the_signal_handler_never_raises_into_the_interrupted_code(tmp_path, nam
     assert lines == [f"train demo {how}; nothing saved as final; the run directory {run_dir} "
                      "is marked incomplete."], lines
     assert (run_dir / INCOMPLETE).read_text().strip() == how
+
+
+def test_callback_state_in_a_backup_is_plain_json_even_for_numpy_scalars():
+    """A callback's attributes (ReduceLROnPlateau's best, EarlyStopping's wait) can be NumPy or
+    TensorFlow scalars; the backup records them as JSON numbers. A second helper of the same
+    name once shadowed the converter, passing NumPy scalars through to json.dumps."""
+    import numpy as np
+
+    from kerascli.core import resume
+    for value, plain in ((np.float32(0.5), 0.5), (np.int64(3), 3), (None, None), (2.5, 2.5)):
+        got = resume._plain(value)
+        assert got == plain and json.loads(json.dumps(got)) == plain
