@@ -90,6 +90,11 @@ class Cifar(ModelSpec):
               "Training-time augmentation: random horizontal flips and shifts (2 pixels; 10% "
               "with --recipe classic), shifts only (for digits and letters), or none.",
               choices=("flip-shift", "shift", "none")),
+        Param("stem", "choice", "learned",
+              "The 2x2 stem of --recipe small and fast: whiten starts it as airbench's "
+              "patch whitening (the eigenvectors of the training images' 2x2-patch covariance, "
+              "scaled to unit variance, and their negatives; kept fixed while the bias trains); "
+              "learned starts it at random and trains it.", choices=("learned", "whiten")),
         Param("test_time", "choice", "auto",
               "Test-time augmentation of --recipe small and fast: flip predicts the mean of "
               "each image's and its mirror image's logits; auto does so when training "
@@ -136,8 +141,15 @@ class Cifar(ModelSpec):
         from kerascli.models.layers import SmoothedSparseCategoricalCrossentropy
         return SmoothedSparseCategoricalCrossentropy(label_smoothing=FAST_LABEL_SMOOTHING)
 
+    def initialize(self, model, x_fit, y_fit):
+        """With ``--stem whiten``: set the stem to the training images' patch whitening."""
+        stem = next((layer for layer in model.layers if layer.name == "stem_whiten"), None)
+        if stem is not None:
+            whiten_stem(model, stem, x_fit)
+
     def build(self, input_shape, task, n_outputs, *, recipe="small", augment="flip-shift",
-              widths=SMALL_WIDTHS, test_time="auto", preprocess=(), postprocess=()):
+              widths=SMALL_WIDTHS, test_time="auto", stem="learned", preprocess=(),
+              postprocess=()):
         from kerascli.runtime import keras_module
         keras = keras_module()
         layers = keras.layers
@@ -161,9 +173,9 @@ class Cifar(ModelSpec):
                                     "one per block (e.g. --widths 16,32,64).")
                 return _build_fast(keras, input_shape, n_outputs, [*augmentation, *preprocess],
                                    widths=tuple(widths), activation="relu", name="cifar_small",
-                                   flip_average=flip_average)
+                                   flip_average=flip_average, whiten=stem == "whiten")
             return _build_fast(keras, input_shape, n_outputs, [*augmentation, *preprocess],
-                               flip_average=flip_average)
+                               flip_average=flip_average, whiten=stem == "whiten")
         return keras.Sequential([
             keras.Input(shape=input_shape),
             *augmentation,
@@ -188,7 +200,7 @@ def one_cycle_schedule(peak, total_steps):
 
 
 def _build_fast(keras, input_shape, n_outputs, first_layers, widths=FAST_WIDTHS,
-                activation="gelu", name="cifar_fast", flip_average=False):
+                activation="gelu", name="cifar_fast", flip_average=False, whiten=False):
     layers = keras.layers
     from kerascli.models.layers import AverageFlipPair, FlipPair
 
@@ -206,11 +218,15 @@ def _build_fast(keras, input_shape, n_outputs, first_layers, widths=FAST_WIDTHS,
                    conv(width, f"block{i}_conv2"), norm(f"block{i}_norm2"),
                    layers.Activation(activation, name=f"block{i}_{activation}2")]
     stem = 24 if widths == FAST_WIDTHS else widths[0]  # airbench's 24; the first width if scaled
+    if whiten:  # one filter per eigenvector of the 2x2-patch covariance, and its negative
+        stem = 2 * 2 * 2 * input_shape[-1]
+    stem_layer = layers.Conv2D(stem, 2, padding="valid", activation=activation,
+                               name="stem_whiten" if whiten else "stem")
     model = keras.Sequential([
         keras.Input(shape=input_shape),
         *first_layers,
         *([FlipPair(name="flip_pair")] if flip_average else []),
-        layers.Conv2D(stem, 2, padding="valid", activation=activation, name="stem"),
+        stem_layer,
         *blocks,
         layers.GlobalMaxPooling2D(name="pool"),
         layers.Dense(n_outputs, use_bias=False, name="logits"),
@@ -221,7 +237,49 @@ def _build_fast(keras, input_shape, n_outputs, first_layers, widths=FAST_WIDTHS,
     for layer in model.layers:
         if layer.name.startswith("block") and "_conv" in layer.name:
             _dirac_init(layer)
+    if whiten:
+        stem_layer.kernel.trainable = False  # airbench keeps the whitening fixed
     return model
+
+
+WHITEN_IMAGES = 5000  # airbench estimates the patch covariance on 5,000 training images
+WHITEN_EPS = 5e-4  # airbench's, relative to inputs of unit variance per pixel
+
+
+def whiten_stem(model, stem, x_fit, n_images=WHITEN_IMAGES):
+    """airbench's patch-whitening start for the 2x2 ``stem``: the covariance of all 2x2
+    patches of up to ``n_images`` training images (spread over ``x_fit``, as the layers
+    before the stem present them at inference), its eigenvectors scaled by 1/sqrt(eigenvalue
+    + eps) as the first half of the filters and their negatives as the second (so a ReLU or
+    GELU after it keeps both signs), and a bias that centres each output on the mean patch."""
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    step = max(1, len(x_fit) // n_images)
+    sample = np.asarray(x_fit[::step][:n_images], dtype=np.float32)
+    before = model.layers[:model.layers.index(stem)]
+    k = stem.kernel.shape  # (2, 2, channels, filters)
+    dims = k[0] * k[1] * k[2]
+    total, outer, count = np.zeros(dims), np.zeros((dims, dims)), 0
+    for start in range(0, len(sample), 250):
+        out = sample[start:start + 250]
+        for layer in before:
+            out = layer(out, training=False)
+        windows = sliding_window_view(np.asarray(out, dtype=np.float64), k[:2], axis=(1, 2))
+        patches = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, dims)  # (h, w, c) order
+        total += patches.sum(axis=0)
+        outer += patches.T @ patches
+        count += len(patches)
+    mean = total / count
+    covariance = outer / count - np.outer(mean, mean)
+    values, vectors = np.linalg.eigh(covariance)  # ascending
+    values, vectors = values[::-1], vectors[:, ::-1]
+    eps = WHITEN_EPS * float(np.trace(covariance)) / dims
+    scaled = vectors / np.sqrt(np.maximum(values, 0.0) + eps)  # columns: filters
+    kernel = np.concatenate([scaled, -scaled], axis=1)
+    bias = -(mean @ kernel)
+    stem.kernel.assign(kernel.reshape(k).astype(np.float32))
+    stem.bias.assign(bias.astype(np.float32))
 
 
 def _dirac_init(conv):

@@ -169,3 +169,40 @@ def test_flip_averaging_follows_the_augmentation_and_reloads_from_h5(tmp_path):
                     str(tmp_path / "p.npy")], check=True, capture_output=True)
     np.testing.assert_allclose(np.load(tmp_path / "p.npy"), model.predict(x, verbose=0),
                                atol=1e-6)
+
+
+def _smooth_images(n, channels, seed=0):
+    """Images whose neighbouring pixels are correlated (8x8 blocks blown up 4x, channels
+    mixed), as in photographs: their 2x2 patches are far from white."""
+    rng = np.random.default_rng(seed)
+    base = rng.random((n, 8, 8, channels))
+    base = base + base.mean(axis=-1, keepdims=True)  # channels correlated too
+    x = np.repeat(np.repeat(base, 4, axis=1), 4, axis=2)
+    return (255 * x / x.max()).astype("uint8")
+
+
+@pytest.mark.parametrize("channels", [3, 1])
+def test_whiten_stem_whitens_the_training_patches_and_stays_fixed(channels):
+    import keras
+    from numpy.lib.stride_tricks import sliding_window_view
+    model = SPEC.build((32, 32, channels), "classification", 10, stem="whiten",
+                       preprocess=[keras.layers.Rescaling(1 / 255)])
+    stem = model.get_layer("stem_whiten")
+    dims = 4 * channels
+    assert stem.filters == 2 * dims  # each eigenvector and its negative
+    x = _smooth_images(300, channels)
+    SPEC.initialize(model, x, np.zeros(len(x)))
+    kernel, bias = stem.get_weights()
+    w = kernel.reshape(dims, 2 * dims)
+    np.testing.assert_allclose(w[:, dims:], -w[:, :dims])
+    # the stem's outputs before its ReLU, on the patches it sees: unit variance, uncorrelated,
+    # centred (up to the eps airbench adds to each eigenvalue)
+    patches = sliding_window_view(x / 255.0, (2, 2), axis=(1, 2)).transpose(0, 1, 2, 4, 5, 3)
+    z = patches.reshape(-1, dims) @ w[:, :dims] + bias[:dims]
+    np.testing.assert_allclose(np.cov(z.T), np.eye(dims), atol=0.02)
+    np.testing.assert_allclose(z.mean(axis=0), 0.0, atol=5e-3)
+    # airbench keeps the whitening fixed; its bias trains
+    trainable = {id(v) for v in model.trainable_weights}
+    assert id(stem.kernel) not in trainable and id(stem.bias) in trainable
+    # a learned stem is the first width, at random
+    assert SPEC.build((32, 32, channels), "classification", 10).get_layer("stem").filters == 16
