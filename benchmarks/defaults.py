@@ -115,7 +115,8 @@ CANDIDATES = {
         ("16/32/48/48/32, dense 256, stride 1, 5 epochs, lr 2e-3",
          dict(epochs=5, params={"filters": (16, 32, 48, 48, 32), "dense_units": 256})),
     ]),
-    "cifar": ("cifar10", 0.80, [
+    # cifar's bar: issue 30's 85% (the first round's was 80%)
+    "cifar": ("cifar10", 0.85, [
         ("small 16/32/64, 20 epochs, batch 256, lr 4e-3", dict(epochs=20)),
         ("small 32/64/128, 8 epochs, batch 256, lr 4e-3",
          dict(epochs=8, params={"widths": (32, 64, 128)})),
@@ -127,6 +128,16 @@ CANDIDATES = {
         # trained models without it
         ("small 16/32/64, 24 epochs, batch 256, lr 4e-3, test-time flips (the default)",
          dict()),
+        # issue 30: 85% in 10 minutes; wider blocks, fewer epochs
+        ("small 32/64/128, 16 epochs, batch 256, lr 4e-3",
+         dict(epochs=16, params={"widths": (32, 64, 128)})),
+        ("small 24/48/96, 20 epochs, batch 256, lr 4e-3",
+         dict(epochs=20, params={"widths": (24, 48, 96)})),
+        ("small 32/64/128, 12 epochs, whitened stem",
+         dict(epochs=12, params={"widths": (32, 64, 128), "stem": "whiten"})),
+        ("small 24/48/96, 16 epochs, whitened stem",
+         dict(epochs=16, params={"widths": (24, 48, 96), "stem": "whiten"})),
+        ("small 32/64/128, 12 epochs", dict(epochs=12, params={"widths": (32, 64, 128)})),
     ]),
 }
 
