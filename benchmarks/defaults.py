@@ -7,8 +7,10 @@ split. The TEST SET IS WITHHELD: the dataset handed to ``train`` has its test pa
 by one training image, so no test image is ever scored here. Reported per candidate: the
 validation accuracy after the last epoch (mean and spread over the seeds), the first epoch
 at which validation accuracy reached the model's bar, and the training seconds. The default
-is the cheapest candidate whose every seed clears the bar on validation; the test set is
-scored once, by the final benchmarks (peers.py, models.py).
+is the cheapest candidate that clears the bar on validation in the statistic its target
+names: the mean over the seeds for cnn and cifar (issue 30's targets are mean test
+accuracies), every seed for alexnet ("every seed, not the mean"); the test set is scored
+once, by the final benchmarks (peers.py, models.py).
 
     python benchmarks/defaults.py --model cnn [--seeds 1] [--only LABEL,LABEL]
 
@@ -123,9 +125,12 @@ CANDIDATES = {
         ("16/32/48/48/32, dense 256, stride 1, 5 epochs, lr 2e-3",
          dict(epochs=5, params={"filters": (16, 32, 48, 48, 32), "dense_units": 256})),
     ]),
-    # cifar's bar: issue 30's 85% (the first round's was 80%). Every setting is spelled out,
-    # so a later change of cifar's defaults does not change what a candidate means.
-    "cifar": ("cifar10", 0.85, [
+    # cifar's bar: issue 30's 85% (the first round's was 80%) plus the 1.0 point by which the
+    # first round's default scored lower on test than on validation (0.8132 against 0.8234,
+    # RESULTS.md), measured before this round: a candidate just at 85% on validation would
+    # miss the target on test. Every setting is spelled out, so a later change of cifar's
+    # defaults does not change what a candidate means.
+    "cifar": ("cifar10", 0.86, [
         ("small 16/32/64, 20 epochs, batch 256, lr 4e-3", _small(20, (16, 32, 64))),
         ("small 32/64/128, 8 epochs, batch 256, lr 4e-3", _small(8, (32, 64, 128))),
         ("small 16/32/64, 24 epochs, batch 256, lr 4e-3",
@@ -142,6 +147,7 @@ CANDIDATES = {
         ("small 32/64/128, 12 epochs, whitened stem", _small(12, (32, 64, 128), stem="whiten")),
         ("small 24/48/96, 16 epochs, whitened stem", _small(16, (24, 48, 96), stem="whiten")),
         ("small 32/64/128, 12 epochs", _small(12, (32, 64, 128))),
+        ("small 32/64/128, 14 epochs, whitened stem", _small(14, (32, 64, 128), stem="whiten")),
     ]),
 }
 

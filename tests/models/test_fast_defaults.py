@@ -126,7 +126,7 @@ def test_cifar_default_is_the_small_recipe_and_it_trains_saves_and_reloads(make_
     import keras
 
     cfg = core_config.make_config("cifar", "cifar10", epochs=1, batch_size=8, out=str(tmp_path))
-    assert cfg.params_dict["recipe"] == "small" and cfg.params_dict["widths"] == (16, 32, 64)
+    assert cfg.params_dict["recipe"] == "small" and cfg.params_dict["widths"] == (32, 64, 128)
     assert (core_config.make_config("cifar", "cifar10").optimizer, cfg.learning_rate) == (
         "adam", 4e-3)
     dataset = make_tiny("image", (32, 32, 3), n_classes=10, n_train=32, n_test=8)
