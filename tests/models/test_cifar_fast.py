@@ -204,5 +204,7 @@ def test_whiten_stem_whitens_the_training_patches_and_stays_fixed(channels):
     # airbench keeps the whitening fixed; its bias trains
     trainable = {id(v) for v in model.trainable_weights}
     assert id(stem.kernel) not in trainable and id(stem.bias) in trainable
-    # a learned stem is the first width, at random
-    assert SPEC.build((32, 32, channels), "classification", 10).get_layer("stem").filters == 16
+    # a learned stem is the first width, at random, and trains
+    learned = SPEC.build((32, 32, channels), "classification", 10, stem="learned",
+                         widths=(16, 32, 64)).get_layer("stem")
+    assert learned.filters == 16 and learned.kernel.trainable
