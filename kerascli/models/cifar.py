@@ -228,8 +228,12 @@ def _build_fast(keras, input_shape, n_outputs, first_layers, widths=FAST_WIDTHS,
     stem = 24 if widths == FAST_WIDTHS else widths[0]  # airbench's 24; the first width if scaled
     if whiten:  # one filter per eigenvector of the 2x2-patch covariance, and its negative
         stem = 2 * 2 * 2 * input_shape[-1]
-    stem_layer = layers.Conv2D(stem, 2, padding="valid", activation=activation,
-                               name="stem_whiten" if whiten else "stem")
+    if whiten:  # its kernel stays fixed, as airbench keeps the whitening; the bias trains
+        from kerascli.models.layers import FixedKernelConv2D
+        stem_layer = FixedKernelConv2D(stem, 2, padding="valid", activation=activation,
+                                       name="stem_whiten")
+    else:
+        stem_layer = layers.Conv2D(stem, 2, padding="valid", activation=activation, name="stem")
     model = keras.Sequential([
         keras.Input(shape=input_shape),
         *first_layers,
@@ -245,8 +249,6 @@ def _build_fast(keras, input_shape, n_outputs, first_layers, widths=FAST_WIDTHS,
     for layer in model.layers:
         if layer.name.startswith("block") and "_conv" in layer.name:
             _dirac_init(layer)
-    if whiten:
-        stem_layer.kernel.trainable = False  # airbench keeps the whitening fixed
     return model
 
 

@@ -10,6 +10,18 @@ keras = keras_module()
 
 
 @keras.saving.register_keras_serializable(package="kerascli")
+class FixedKernelConv2D(keras.layers.Conv2D):
+    """A Conv2D whose kernel is not trained (its bias is): cifar's patch-whitening stem
+    (``--stem whiten``), set once from the training images and kept, as airbench keeps it.
+    The kernel is made non-trainable in ``build``, so a freshly built layer lists its weights
+    in the same order (bias, then kernel) as the saved one and an .h5 file reloads."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.kernel.trainable = False
+
+
+@keras.saving.register_keras_serializable(package="kerascli")
 class LocalResponseNormalization(keras.layers.Layer):
     """Local response normalisation across channels (Krizhevsky et al., 2012), channels last.
 

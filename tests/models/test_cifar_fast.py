@@ -182,7 +182,7 @@ def _smooth_images(n, channels, seed=0):
 
 
 @pytest.mark.parametrize("channels", [3, 1])
-def test_whiten_stem_whitens_the_training_patches_and_stays_fixed(channels):
+def test_whiten_stem_whitens_the_training_patches_and_stays_fixed(channels, tmp_path):
     import keras
     from numpy.lib.stride_tricks import sliding_window_view
     model = SPEC.build((32, 32, channels), "classification", 10, stem="whiten",
@@ -204,6 +204,11 @@ def test_whiten_stem_whitens_the_training_patches_and_stays_fixed(channels):
     # airbench keeps the whitening fixed; its bias trains
     trainable = {id(v) for v in model.trainable_weights}
     assert id(stem.kernel) not in trainable and id(stem.bias) in trainable
+    # and an .h5 file reloads it (a kernel frozen after building once broke the weight order)
+    model.save(tmp_path / "m.h5")
+    reloaded = keras.models.load_model(tmp_path / "m.h5", compile=False)
+    for saved, loaded in zip(stem.get_weights(), reloaded.get_layer("stem_whiten").get_weights()):
+        np.testing.assert_array_equal(saved, loaded)
     # a learned stem is the first width, at random, and trains
     learned = SPEC.build((32, 32, channels), "classification", 10, stem="learned",
                          widths=(16, 32, 64)).get_layer("stem")

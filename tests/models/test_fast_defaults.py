@@ -134,7 +134,8 @@ def test_cifar_default_is_the_small_recipe_and_it_trains_saves_and_reloads(make_
     assert result.model.name == "cifar_small"
     convs = [layer for layer in result.model.layers if layer.name.startswith("block")
              and "_conv" in layer.name]
-    assert [c.filters for c in convs] == [16, 16, 32, 32, 64, 64]
+    assert [c.filters for c in convs] == [32, 32, 64, 64, 128, 128]
+    assert result.model.get_layer("stem_whiten").filters == 24  # the whitened stem
     reloaded = keras.models.load_model(tmp_path / "model.h5")
     np.testing.assert_array_equal(reloaded.predict(dataset.x_test, verbose=0),
                                   result.model.predict(dataset.x_test, verbose=0))
