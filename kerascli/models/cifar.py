@@ -75,8 +75,8 @@ WARMUP_START, WARMUP_FRACTION, FINAL_FRACTION = 0.2, 0.23, 0.07
 
 class Cifar(ModelSpec):
     summary = ("CIFAR-10 CNN: airbench's residual design at 32/64/128 with a whitened stem, "
-            "augmentation, one "
-            "cycle (--recipe classic: 2 convs, dense 240; --recipe fast: 64/256/256 for GPUs)")
+            "augmentation, one cycle (--recipe classic: 2 convs, dense 240; --recipe fast: "
+            "64/256/256 for GPUs)")
     accepts = frozenset({"image"})
     tasks = frozenset({"classification"})
     default_dataset = "cifar10"
@@ -225,15 +225,14 @@ def _build_fast(keras, input_shape, n_outputs, first_layers, widths=FAST_WIDTHS,
                    layers.Activation(activation, name=f"block{i}_{activation}1"),
                    conv(width, f"block{i}_conv2"), norm(f"block{i}_norm2"),
                    layers.Activation(activation, name=f"block{i}_{activation}2")]
-    stem = 24 if widths == FAST_WIDTHS else widths[0]  # airbench's 24; the first width if scaled
-    if whiten:  # one filter per eigenvector of the 2x2-patch covariance, and its negative
-        stem = 2 * 2 * 2 * input_shape[-1]
-    if whiten:  # its kernel stays fixed, as airbench keeps the whitening; the bias trains
+    if whiten:  # one filter per eigenvector of the 2x2-patch covariance, and its negative;
+        # the kernel stays fixed, as airbench keeps the whitening; the bias trains
         from kerascli.models.layers import FixedKernelConv2D
-        stem_layer = FixedKernelConv2D(stem, 2, padding="valid", activation=activation,
-                                       name="stem_whiten")
-    else:
-        stem_layer = layers.Conv2D(stem, 2, padding="valid", activation=activation, name="stem")
+        stem_layer = FixedKernelConv2D(2 * 2 * 2 * input_shape[-1], 2, padding="valid",
+                                       activation=activation, name="stem_whiten")
+    else:  # airbench's 24 filters; the first width if scaled
+        stem_layer = layers.Conv2D(24 if widths == FAST_WIDTHS else widths[0], 2,
+                                   padding="valid", activation=activation, name="stem")
     model = keras.Sequential([
         keras.Input(shape=input_shape),
         *first_layers,
