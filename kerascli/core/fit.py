@@ -336,7 +336,7 @@ def _fit_phases(cfg, run, model, x_fit, y_fit, validation, all_callbacks, datase
 def _initial_loss(cfg, model, x_fit, y_fit, x_val, y_val):
     """The watched loss before training, for a model that starts from a closed-form solution
     (early stopping then keeps those weights unless an epoch beats them); else None."""
-    if not cfg.patience or not cfg.spec.overrides("initialize"):
+    if not cfg.patience or not cfg.spec.closed_form_start:
         return None
     from kerascli.core import tfdata as pipeline
 

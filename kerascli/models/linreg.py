@@ -23,6 +23,7 @@ class LinReg(ModelSpec):
     optimizer_name = "adam"
     dataset_options = {"label": "petal_length", "features": ("sepal_length",)}
     datasets = ("iris",)
+    closed_form_start = True  # early stopping scores the least-squares start and may keep it
 
     def build(self, input_shape, task, n_outputs, *, preprocess=(), postprocess=()):
         """``preprocess``/``postprocess``: input standardisation and target rescaling fitted on

@@ -30,6 +30,9 @@ class LSTM(ModelSpec):
               "to the LSTM's output (linear), or not (none).", choices=("linear", "none")),
     )
     datasets = ("sp500", "series")
+    # with a highway, initialize sets the least-squares autoregression: early stopping scores
+    # it first and may keep it
+    closed_form_start = True
 
     def build(self, input_shape, task="regression", n_outputs=1, units=32, layers=1, dropout=0.0,
               highway="linear"):

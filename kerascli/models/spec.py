@@ -140,6 +140,10 @@ class ModelSpec:
     # scikit-learn baselines (kerascli.baselines names) compare sets beside it, per task
     counterparts: dict = {CLASSIFICATION: ("logistic-regression",),
                           REGRESSION: ("linear-regression",)}
+    # True when ``initialize`` sets a fitted solution (linreg's least squares), not just a
+    # start: under --patience early stopping then scores it first and keeps it unless an epoch
+    # beats it. False for a start that only prepares training (cifar's whitened stem).
+    closed_form_start: bool = False
 
     # ------------------------------------------------------------ what it is
 
@@ -171,8 +175,9 @@ class ModelSpec:
         return None
 
     def initialize(self, model, x_fit, y_fit):
-        """Set a built model's starting weights from the training part (a closed-form start:
-        linreg's least squares); default: Keras' random start."""
+        """Set a built model's starting weights from the training part (linreg's least
+        squares, with ``closed_form_start``; cifar's whitened stem); default: Keras' random
+        start."""
 
     def fine_tune(self, cfg):
         """A second training phase as (epochs, learning rate), or None (default)."""
@@ -188,8 +193,8 @@ class ModelSpec:
 
     def overrides(self, hook):
         """True when this model gives its own ``hook`` (the core trains differently then:
-        no ReduceLROnPlateau under a model's own schedule, the closed-form start kept by
-        early stopping, baselines on extracted features)."""
+        no ReduceLROnPlateau under a model's own schedule, baselines on extracted
+        features)."""
         return getattr(type(self), hook) is not getattr(ModelSpec, hook)
 
     # ------------------------------------------------------------ what the core asks

@@ -50,3 +50,28 @@ def test_forecast_stops_with_the_core_early_stopping_on_its_patience():
         ("val_loss", 7, True)
     assert stopper.relative_delta == 0 and resume.steers(stopper)
     assert early_stopping(core_config.ForecastConfig(train=cfg.train)) == []
+
+
+def test_only_a_closed_form_start_is_scored_before_training(monkeypatch):
+    """linreg's and lstm's ``initialize`` set a fitted solution, which early stopping must beat;
+    cifar's (the whitened stem) only prepares training, so its random start is not scored
+    (an extra validation pass, and a start early stopping could wrongly keep)."""
+    from kerascli.core import config as core_config, fit
+    from kerascli.models import get as get_model
+
+    assert get_model("linreg").closed_form_start and get_model("lstm").closed_form_start
+    assert get_model("cifar").overrides("initialize") and not get_model("cifar").closed_form_start
+    scored = []
+
+    class Model:
+        def evaluate(self, feed, **kwargs):
+            scored.append(feed)
+            return {"loss": 0.5}
+
+    x, y = np.zeros((4, 2), "float32"), np.zeros(4, "float32")
+    for name, expected in (("linreg", 0.5), ("cifar", None), ("mlp", None)):
+        cfg = core_config.make_config(name, out=None, patience=3)
+        assert fit._initial_loss(cfg, Model(), x, y, x, y) == expected, name
+    assert len(scored) == 1
+    linreg = core_config.make_config("linreg", out=None)  # no --patience: nothing to keep
+    assert fit._initial_loss(linreg, Model(), x, y, x, y) is None and len(scored) == 1
