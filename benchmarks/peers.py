@@ -104,7 +104,8 @@ def column(runs, key):
 
 # train_mnist_fast's settings as kerascli options (benchmarks/recipes/train_mnist_fast.py)
 FAST_OPTIONS = ("--epochs", "2", "--batch-size", "256", "--learning-rate", "0.01", "--filters",
-                "24,32", "--kernel-sizes", "5,3", "--dropout", "0", "--schedule", "one-cycle")
+                "24,32", "--kernel-sizes", "5,3", "--dropout", "0", "--label-smoothing", "0",
+                "--schedule", "one-cycle")
 WHOLE_PART = ("--validation-split", "0")
 
 

@@ -1,33 +1,37 @@
-"""The LeNet-style CNN: two 5x5 conv + max-pool stages, a dense layer, dropout, softmax.
+"""The LeNet-style CNN: two conv + max-pool stages, a dense layer, softmax.
 
-conv 5x5 (--filters, first) -> max-pool 2 -> conv 5x5 (second) -> max-pool 2 -> dense
-(--dense-units) ReLU -> dropout 0.5 -> softmax. The convolutions are "valid" as in LeNet-5
-(28 -> 24 -> 12 -> 8 -> 4 on MNIST), not zero-padded, and the widths are Caffe's LeNet
-(20 and 50 filters): about 2.1 million multiply-adds per 28x28 image, half those of widths
-32/64 and an eighth of the padded net of the TensorFlow "Deep MNIST for experts" tutorial.
-Adam with a cosine decay of the learning rate to 0 over the run.
+conv (--filters first, --kernel-sizes first) -> max-pool 2 -> conv (second) -> max-pool 2 ->
+dense (--dense-units) ReLU -> dropout (--dropout; 0 = none) -> softmax. The convolutions are
+"valid" as in LeNet-5, not zero-padded. By default the network is train_mnist_fast's
+(tuomaso/train_mnist_fast, the fastest published MNIST recipe: conv 5x5, pool, conv 3x3,
+pool, dense 256, no dropout; 28 -> 24 -> 12 -> 10 -> 5 on MNIST) at widths 16/32 (its own are
+24/32): about 0.9 million multiply-adds per 28x28 image. It trains as that recipe does, for 2
+epochs of batch 256 under one cycle of Adam (peak 0.01, betas 0.7/0.9), with label smoothing
+0.2 added (``--label-smoothing``). ``--filters 20,50 --kernel-sizes 5,5 --dropout 0.5
+--schedule cosine --lr 2e-3 -e 6 -b 128`` is the previous default (Caffe's LeNet widths, 99.38%
+test in 2.6x the recipe's time).
 
-The defaults (widths, dense size, epochs, batch, learning rate) were chosen on validation
-accuracy on a 2-core CPU (benchmarks/defaults.py, 3 seeds): 20/50 for 6 epochs was the one
-candidate whose mean validation accuracy cleared 99.2% (32/64 for 5 epochs, at twice the
-multiply-adds per epoch, did not); the test set was scored only by the final benchmark
-(benchmarks/peers.py, benchmarks/RESULTS.md).
+The defaults were chosen on validation accuracy on a 2-core CPU (benchmarks/defaults.py, 3
+seeds, the cheapest candidate whose mean validation accuracy cleared 99.2%): the recipe's own
+settings reached 99.07% at 0.9x its time through kerascli, and label smoothing took that net
+past the bar at the same cost (0.1 and 0.2 alike, 16/32 as well as 24/32); the test set was
+scored only by the final benchmark (benchmarks/peers.py, benchmarks/RESULTS.md).
 """
 from kerascli.models.spec import ModelSpec, Param
 
 
 class CNN(ModelSpec):
-    summary = "LeNet-style CNN: two conv5x5 + pool stages, a dense layer, dropout"
+    summary = "LeNet-style CNN: two conv + pool stages, a dense layer (train_mnist_fast's)"
     accepts = frozenset({"image"})
     tasks = frozenset({"classification"})
     default_dataset = "mnist"
-    epochs = 6
-    batch_size = 128
-    learning_rate = 2e-3
+    epochs = 2
+    batch_size = 256
+    learning_rate = 0.01
     optimizer_name = "adam"
     params = (
-        Param("filters", "ints", (20, 50), "Filters of the two convolutions, comma-separated."),
-        Param("kernel_sizes", "ints", (5, 5), "Kernel sizes of the two convolutions, "
+        Param("filters", "ints", (16, 32), "Filters of the two convolutions, comma-separated."),
+        Param("kernel_sizes", "ints", (5, 3), "Kernel sizes of the two convolutions, "
               "comma-separated (5,5: LeNet's; 5,3: train_mnist_fast's).", high=11),
         Param("dense_units", "int", 256, "Units of the dense layer before the dropout.",
               high=8192, log=True),
@@ -37,9 +41,12 @@ class CNN(ModelSpec):
               choices=("valid", "same")),
         Param("norm", "choice", "none", "batch: batch normalisation after each convolution "
               "(before its ReLU); none: LeNet's plain convolutions.", choices=("none", "batch")),
-        Param("dropout", "float", 0.5, "Dropout before the output layer (0 = none).",
+        Param("dropout", "float", 0.0, "Dropout before the output layer (0 = none).",
               low=0.0, high=1.0, high_open=True),
-        Param("schedule", "choice", "cosine",
+        Param("label_smoothing", "float", 0.2, "Label smoothing of the cross-entropy (0 = "
+              "none): the target is (1 - s) on the true class and s/k spread over all k.",
+              low=0.0, high=1.0, high_open=True, build=False),
+        Param("schedule", "choice", "one-cycle",
               "cosine: Adam's rate decays to 0 over the run. one-cycle: train_mnist_fast's "
               "(a rise from rate/25 over the first 30% of the steps, a cosine descent to "
               "about 0, Adam's betas 0.7/0.9).", choices=("cosine", "one-cycle"), build=False),
@@ -70,8 +77,19 @@ class CNN(ModelSpec):
         from kerascli.runtime import keras_module
         return keras_module().optimizers.Adam(learning_rate=schedule, beta_1=0.7, beta_2=0.9)
 
-    def build(self, input_shape, task, n_outputs, *, filters=(20, 50), kernel_sizes=(5, 5),
-              dense_units=256, padding="valid", norm="none", dropout=0.5, preprocess=(),
+    def loss(self, task, params):
+        """``--label-smoothing`` above 0: the label-smoothed cross-entropy; None (Keras' sparse
+        cross-entropy) otherwise."""
+        smoothing = float(params.get("label_smoothing", self.default("label_smoothing")))
+        if not smoothing:
+            return None
+        from kerascli.runtime import keras_module
+        keras_module()  # importing Keras registers kerascli.models.layers
+        from kerascli.models.layers import SmoothedSparseCategoricalCrossentropy
+        return SmoothedSparseCategoricalCrossentropy(label_smoothing=smoothing)
+
+    def build(self, input_shape, task, n_outputs, *, filters=(16, 32), kernel_sizes=(5, 3),
+              dense_units=256, padding="valid", norm="none", dropout=0.0, preprocess=(),
               postprocess=()):
         from kerascli.runtime import keras_module
         from kerascli.errors import UserError

@@ -1,4 +1,4 @@
-"""The shapes behind the fast defaults (issue 13): LeNet-5's unpadded convolutions for cnn,
+"""The shapes behind the fast defaults (issues 13, 30): train_mnist_fast's unpadded net for cnn,
 a strided first convolution for alexnet, airbench's design scaled down for cifar. Tiny
 generated data; nothing here measures speed or accuracy (benchmarks/ does)."""
 import numpy as np
@@ -12,17 +12,20 @@ def shapes(model):
     return [tuple(layer.output.shape[1:]) for layer in model.layers]
 
 
-def test_cnn_default_is_lenet5_geometry_with_unpadded_convolutions(make_tiny):
+def test_cnn_default_is_train_mnist_fast_net_at_16_32_with_label_smoothing(make_tiny):
     dataset = make_tiny("image", (28, 28, 1), n_classes=10)
     cfg = core_config.make_config("cnn", "mnist")
-    assert cfg.params_dict == {"filters": (20, 50), "kernel_sizes": (5, 5), "dense_units": 256,
-                               "padding": "valid", "norm": "none", "dropout": 0.5,
-                               "schedule": "cosine"}
-    assert cfg.epochs == 6
-    out = shapes(core_fit.build_model(cfg, dataset))
-    # rescale, conv 24x24, pool 12x12, conv 8x8, pool 4x4, flatten, dense, dropout, softmax
-    assert out[1:6] == [(24, 24, 20), (12, 12, 20), (8, 8, 50), (4, 4, 50), (800,)]
-    assert out[6] == (256,) and out[-1] == (10,)
+    assert cfg.params_dict == {"filters": (16, 32), "kernel_sizes": (5, 3), "dense_units": 256,
+                               "padding": "valid", "norm": "none", "dropout": 0.0,
+                               "label_smoothing": 0.2, "schedule": "one-cycle"}
+    assert (cfg.epochs, cfg.batch_size, cfg.learning_rate) == (2, 256, 0.01)
+    model = core_fit.build_model(cfg, dataset)
+    out = shapes(model)
+    # rescale, conv 5x5 24x24, pool 12x12, conv 3x3 10x10, pool 5x5, flatten, dense, softmax
+    assert out[1:6] == [(24, 24, 16), (12, 12, 16), (10, 10, 32), (5, 5, 32), (800,)]
+    assert out[6] == (256,) and out[-1] == (10,) and len(out) == 8  # no dropout layer
+    core_fit.compile_model(model, cfg, dataset.task, steps_per_epoch=10)
+    assert model.loss.label_smoothing == 0.2 and model.optimizer.beta_1 == 0.7
 
 
 def test_cnn_refuses_images_too_small_for_unpadded_convolutions_and_names_the_fix(make_tiny):
@@ -36,14 +39,14 @@ def test_cnn_on_the_8x8_digits_pads_by_default(make_tiny):
     dataset = make_tiny("image", (8, 8, 1))
     cfg = core_config.make_config("cnn", "digits", epochs=1)
     assert cfg.params_dict["padding"] == "same"
-    assert shapes(core_fit.build_model(cfg, dataset))[1] == (8, 8, 20)
+    assert shapes(core_fit.build_model(cfg, dataset))[1] == (8, 8, 16)
 
 
 def test_cnn_widths_and_dense_size_are_options(make_tiny):
     dataset = make_tiny("image", (28, 28, 1))
-    cfg = core_config.make_config("cnn", "mnist", params={"filters": (16, 32), "dense_units": 64})
+    cfg = core_config.make_config("cnn", "mnist", params={"filters": (12, 40), "dense_units": 64})
     out = shapes(core_fit.build_model(cfg, dataset))
-    assert out[1] == (24, 24, 16) and out[3] == (8, 8, 32) and out[6] == (64,)
+    assert out[1] == (24, 24, 12) and out[3] == (10, 10, 40) and out[6] == (64,)
     bad = core_config.make_config("cnn", "mnist", params={"filters": (16, 32, 64)})
     with pytest.raises(UserError, match="give two widths"):
         core_fit.build_model(bad, dataset)
