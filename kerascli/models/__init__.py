@@ -66,3 +66,12 @@ def make_optimizer(name, learning_rate):
         raise UserError(f"--optimizer {name!r}: choose one of {', '.join(OPTIMIZERS)}.")
     return keras_module().optimizers.get({"class_name": name, "config": {
         "learning_rate": learning_rate}})
+
+
+def smoothed_cross_entropy(label_smoothing):
+    """Cross-entropy against integer labels with ``label_smoothing`` (cnn's and cifar's
+    ``loss`` hook): a loss registered in :mod:`kerascli.models.layers`, so saved models reload."""
+    from kerascli.runtime import keras_module
+    keras_module()  # importing Keras registers kerascli.models.layers
+    from kerascli.models.layers import SmoothedSparseCategoricalCrossentropy
+    return SmoothedSparseCategoricalCrossentropy(label_smoothing=label_smoothing)

@@ -144,10 +144,8 @@ class Cifar(ModelSpec):
         for classic."""
         if params.get("recipe") not in ("fast", "small"):
             return None
-        from kerascli.runtime import keras_module
-        keras_module()  # importing Keras registers kerascli.models.layers
-        from kerascli.models.layers import SmoothedSparseCategoricalCrossentropy
-        return SmoothedSparseCategoricalCrossentropy(label_smoothing=FAST_LABEL_SMOOTHING)
+        from kerascli.models import smoothed_cross_entropy
+        return smoothed_cross_entropy(FAST_LABEL_SMOOTHING)
 
     def initialize(self, model, x_fit, y_fit):
         """With ``--stem whiten``: set the stem to the training images' patch whitening."""
