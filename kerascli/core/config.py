@@ -99,9 +99,13 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, stored):
         """The config a :meth:`to_dict` wrote; also a version 1-3 config.json's, whose data
-        options stand flat beside the others (``"lags": 20`` rather than in ``"data"``)."""
+        options stand flat beside the others (``"lags": 20`` rather than in ``"data"``), and
+        one written before some of the model's options existed (``Param.absent``)."""
         stored = dict(stored)
-        params = tuple((k, _tuplify(v)) for k, v in (stored.pop("params", None) or {}).items())
+        params = {k: _tuplify(v) for k, v in (stored.pop("params", None) or {}).items()}
+        if stored.get("model") in models.names():  # options added since: as the run trained
+            params = models.get(stored["model"]).recorded_params(params)
+        params = tuple(params.items())
         data = stored.pop("data", None)
         data = datasets.LoadOptions.from_dict(data if isinstance(data, dict) else stored)
         known = {f.name for f in dataclasses.fields(cls)} - {"spec", "data"}

@@ -102,7 +102,8 @@ class Cifar(ModelSpec):
               "The 2x2 stem of --recipe small and fast: whiten starts it as airbench's "
               "patch whitening (the eigenvectors of the training images' 2x2-patch covariance, "
               "scaled to unit variance, and their negatives; kept fixed while the bias trains); "
-              "learned starts it at random and trains it.", choices=("learned", "whiten")),
+              "learned starts it at random and trains it.", choices=("learned", "whiten"),
+              absent="learned"),
         Param("test_time", "choice", "auto",
               "Test-time augmentation of --recipe small and fast: flip predicts the mean of "
               "each image's and its mirror image's logits; auto does so when training "

@@ -33,7 +33,8 @@ class CNN(ModelSpec):
     params = (
         Param("filters", "ints", (16, 32), "Filters of the two convolutions, comma-separated."),
         Param("kernel_sizes", "ints", (5, 3), "Kernel sizes of the two convolutions, "
-              "comma-separated (5,5: LeNet's; 5,3: train_mnist_fast's).", high=11),
+              "comma-separated (5,5: LeNet's; 5,3: train_mnist_fast's).", high=11,
+              absent=(5, 5)),
         Param("dense_units", "int", 256, "Units of the dense layer before the dropout.",
               high=8192, log=True),
         Param("padding", "choice", "valid",
@@ -41,16 +42,18 @@ class CNN(ModelSpec):
               "size through each convolution (small images such as the 8x8 digits).",
               choices=("valid", "same")),
         Param("norm", "choice", "none", "batch: batch normalisation after each convolution "
-              "(before its ReLU); none: LeNet's plain convolutions.", choices=("none", "batch")),
+              "(before its ReLU); none: LeNet's plain convolutions.", choices=("none", "batch"),
+              absent="none"),
         Param("dropout", "float", 0.0, "Dropout before the output layer (0 = none).",
-              low=0.0, high=1.0, high_open=True),
+              low=0.0, high=1.0, high_open=True, absent=0.5),
         Param("label_smoothing", "float", 0.2, "Label smoothing of the cross-entropy (0 = "
               "none): the target is (1 - s) on the true class and s/k spread over all k.",
-              low=0.0, high=1.0, high_open=True, build=False),
+              low=0.0, high=1.0, high_open=True, build=False, absent=0.0),
         Param("schedule", "choice", "one-cycle",
               "cosine: Adam's rate decays to 0 over the run. one-cycle: train_mnist_fast's "
               "(a rise from rate/25 over the first 30% of the steps, a cosine descent to "
-              "about 0, Adam's betas 0.7/0.9).", choices=("cosine", "one-cycle"), build=False),
+              "about 0, Adam's betas 0.7/0.9).", choices=("cosine", "one-cycle"), build=False,
+              absent="cosine"),
     )
     per_dataset = {"digits": {"epochs": 20, "batch_size": 32, "padding": "same"}}
     datasets = ("mnist", "fashion-mnist", "digits", "cifar10")

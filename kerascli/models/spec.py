@@ -29,7 +29,10 @@ class Param:
     (one of ``choices``). ``low``/``high``: the values allowed (for "ints", each size), and the
     range a search draws from (``log``: on a log scale); ``high_open``: ``high`` excluded (a
     dropout rate is below 1). ``build``: False for an option the training hooks read and
-    ``build`` does not (transfer's ``fine_tune_*``).
+    ``build`` does not (transfer's ``fine_tune_*``). ``absent``: for an option added after
+    runs were recorded, the value that reproduces how the model trained before it existed
+    (cnn's ``label_smoothing`` 0); a config.json without the option is read with it, so
+    ``train --config`` and ``--resume`` remake an older run as it was. None: the default.
     """
 
     name: str
@@ -42,6 +45,7 @@ class Param:
     log: bool = False
     high_open: bool = False
     build: bool = True
+    absent: Any = None
 
     def __post_init__(self):
         if self.low is None and self.type in ("int", "ints"):
@@ -209,6 +213,13 @@ class ModelSpec:
         recipe = self.training_defaults(dict(params or {})) if params is not None else {}
         own = self.optimizer_name if name == "optimizer" else getattr(self, name)
         return recipe.get(name, per.get(name, own))
+
+    def recorded_params(self, recorded):
+        """The options a config.json recorded, with each option it lacks that was added since
+        (``Param.absent``) set as the model trained before it existed."""
+        older = {p.name: p.absent for p in self.params
+                 if p.absent is not None and p.name not in recorded}
+        return {**recorded, **older}
 
     def check_params(self, given, dataset=None):
         """The model's options as (name, value) pairs, every one declared, validated and

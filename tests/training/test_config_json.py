@@ -71,3 +71,29 @@ def test_a_version_3_config_json_with_flat_data_options_still_reads():
     cfg = core_config.from_dict(record).train
     assert (cfg.data.lags, cfg.data.horizon, cfg.data.target, cfg.seed) == (12, 3, "diff", 3)
     assert cfg.data.covariates == ("volume",) and cfg.data.data_dir == Path("/d")
+
+
+def test_an_option_added_since_a_run_was_recorded_reads_as_the_run_trained():
+    """A cnn config.json from before --label-smoothing (or before --kernel-sizes, --norm,
+    --dropout and --schedule) remakes that run: the option as the model had it then, not
+    today's default; a config that records the option keeps it, and the CLI's default is
+    today's."""
+    cfg = core_config.make_config("cnn", "mnist", out=None)
+    assert cfg.params_dict["label_smoothing"] == 0.2 and cfg.params_dict["dropout"] == 0.0
+    record = json.loads(json.dumps(core_config.to_record(cfg)))
+    assert core_config.from_dict(record).params_dict == cfg.params_dict  # recorded: kept
+
+    del record["config"]["params"]["label_smoothing"]  # written before the option existed
+    assert core_config.from_dict(record).params_dict == {**cfg.params_dict,
+                                                         "label_smoothing": 0.0}
+    first = {"filters": [20, 50], "dense_units": 256, "padding": "valid"}  # 2026-11-24's
+    record["config"]["params"] = first
+    assert core_config.from_dict(record).params_dict == {
+        "filters": (20, 50), "kernel_sizes": (5, 5), "dense_units": 256, "padding": "valid",
+        "norm": "none", "dropout": 0.5, "label_smoothing": 0.0, "schedule": "cosine"}
+
+    cifar = json.loads(json.dumps(core_config.to_record(
+        core_config.make_config("cifar", "cifar10", out=None))))
+    assert core_config.from_dict(cifar).params_dict["stem"] == "whiten"
+    del cifar["config"]["params"]["stem"]  # before the whitened stem: a learned one
+    assert core_config.from_dict(cifar).params_dict["stem"] == "learned"
