@@ -102,10 +102,7 @@ class TrainConfig:
         options stand flat beside the others (``"lags": 20`` rather than in ``"data"``), and
         one written before some of the model's options existed (``Param.absent``)."""
         stored = dict(stored)
-        params = {k: _tuplify(v) for k, v in (stored.pop("params", None) or {}).items()}
-        if stored.get("model") in models.names():  # options added since: as the run trained
-            params = models.get(stored["model"]).recorded_params(params)
-        params = tuple(params.items())
+        params = tuple((k, _tuplify(v)) for k, v in (stored.pop("params", None) or {}).items())
         data = stored.pop("data", None)
         data = datasets.LoadOptions.from_dict(data if isinstance(data, dict) else stored)
         known = {f.name for f in dataclasses.fields(cls)} - {"spec", "data"}
@@ -114,6 +111,9 @@ class TrainConfig:
             cfg = cls(params=params, data=data, **values)
         except TypeError as exc:
             raise UserError(f"config.json does not describe a {cls.COMMAND} run ({exc}).") from None
+        # the model's options added since the run was recorded: as it trained without them
+        cfg = dataclasses.replace(cfg, params=tuple(
+            cfg.spec.recorded_params(cfg.params_dict).items()))
         validate(cfg)
         return cfg
 
