@@ -11,7 +11,9 @@ the seeds with their range; ratios are of the means.
   keras_io_mnist_convnet.py, 15 epochs), and against plain ``model.fit`` on kerascli's own
   model and settings (recipes/plain_fit.py): the targets are mean test accuracy >= 99.2% in
   at most train_mnist_fast's whole-process time (and <= 0.5x keras-io's), and kerascli's
-  training seconds <= plain fit's.
+  training seconds <= plain fit's. Two more sides run the recipe's own settings through
+  kerascli (FAST_OPTIONS), with its 10% validation hold-out and on the whole training part,
+  to tell kerascli's loop and fixed cost from the network and its training.
 * loop: the same kerascli-vs-plain-fit comparison for ``train mlp --dataset mnist``.
 * cifar: seconds of training to the TensorFlow CNN tutorial's accuracy (67%), test accuracy
   scored after each epoch and left out of the clock, for the tutorial (recipes/
