@@ -134,14 +134,14 @@ def section_cnn(seeds, env, out):
             runs[whole]),
     ]
 
-    def versus(peer):
-        mean = statistics.fmean(column(k, "wall")) / statistics.fmean(column(peer, "wall"))
-        per_seed = [k[s]["wall"] / peer[s]["wall"] for s in seeds]
+    def versus(peer, side=k):
+        """``side``'s whole process / ``peer``'s: (ratio of the means, per-seed range)."""
+        mean = statistics.fmean(column(side, "wall")) / statistics.fmean(column(peer, "wall"))
+        per_seed = [side[s]["wall"] / peer[s]["wall"] for s in seeds]
         return mean, f"{min(per_seed):.2f}-{max(per_seed):.2f}"
 
     to_fast, fast_seeds = versus(f)
-    held_to_fast = [statistics.fmean(column(runs[side], "wall")) / statistics.fmean(
-        column(f, "wall")) for side in (held, whole)]
+    held_to_fast = [versus(f, runs[side])[0] for side in (held, whole)]
     to_keras_io, keras_io_seeds = versus(r)
     loop = statistics.fmean(column(k, "train")) / statistics.fmean(column(p, "train"))
     mean_acc = statistics.fmean(column(k, "accuracy"))

@@ -52,7 +52,7 @@ def test_forecast_stops_with_the_core_early_stopping_on_its_patience():
     assert early_stopping(core_config.ForecastConfig(train=cfg.train)) == []
 
 
-def test_only_a_closed_form_start_is_scored_before_training(monkeypatch):
+def test_only_a_closed_form_start_is_scored_before_training():
     """linreg's and lstm's ``initialize`` set a fitted solution, which early stopping must beat;
     cifar's (the whitened stem) only prepares training, so its random start is not scored
     (an extra validation pass, and a start early stopping could wrongly keep)."""
